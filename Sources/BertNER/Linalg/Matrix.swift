@@ -1,0 +1,54 @@
+/// A dense row-major matrix of `Float`: the one tensor type of the engine.
+///
+/// Activations of a packed batch are `[totalTokens, features]`; weights keep the Hugging Face
+/// `[out, in]` layout, so a linear layer is `x · Wᵀ + b` (see `GEMM.swift`).
+public struct Matrix: Sendable, Equatable {
+    public let rows: Int
+    public let columns: Int
+    public var storage: [Float]
+
+    public init(rows: Int, columns: Int, storage: [Float]) {
+        precondition(storage.count == rows * columns, "Matrix storage does not match \(rows)×\(columns)")
+        self.rows = rows
+        self.columns = columns
+        self.storage = storage
+    }
+
+    public init(zeros rows: Int, _ columns: Int) {
+        self.init(rows: rows, columns: columns, storage: [Float](repeating: 0, count: rows * columns))
+    }
+
+    public subscript(row: Int, column: Int) -> Float {
+        get { storage[row * columns + column] }
+        set { storage[row * columns + column] = newValue }
+    }
+
+    /// A copy of one row.
+    public func row(_ index: Int) -> [Float] {
+        Array(storage[(index * columns)..<((index + 1) * columns)])
+    }
+
+    /// A copy of the rows in `range` (one sequence of a packed batch).
+    public func rows(_ range: Range<Int>) -> Matrix {
+        Matrix(rows: range.count, columns: columns,
+               storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+    }
+
+    /// Rows of several matrices with the same width, stacked in order.
+    public static func stacking(_ parts: [Matrix]) -> Matrix {
+        let columns = parts.first?.columns ?? 0
+        precondition(parts.allSatisfy { $0.columns == columns }, "stacked matrices differ in width")
+        return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, columns: columns,
+                      storage: parts.flatMap(\.storage))
+    }
+
+    /// Largest absolute element-wise difference (for tests and parity reports).
+    public func maxAbsoluteDifference(to other: Matrix) -> Float {
+        precondition(rows == other.rows && columns == other.columns, "shapes differ")
+        var worst: Float = 0
+        for i in storage.indices {
+            worst = max(worst, abs(storage[i] - other.storage[i]))
+        }
+        return worst
+    }
+}

@@ -1,0 +1,33 @@
+/// `BertForTokenClassification` (+ optional CRF): the whole model from token ids to label scores.
+public struct TokenClassifier: Sendable {
+    public let config: BertConfig
+    public let bert: BertModel
+    public let head: TokenClassificationHead
+    /// Present when the config says `use_crf`; otherwise decoding is argmax.
+    public let crf: CRF?
+
+    public init(weights: SafeTensorsFile, config: BertConfig) throws {
+        self.config = config
+        bert = try BertModel(weights: weights, config: config)
+        head = try TokenClassificationHead(weights: weights, config: config)
+        crf = config.usesCRF ? try CRF(weights: weights, labelCount: config.labels.count) : nil
+    }
+
+    /// Emissions (logits) per sequence of the batch, each `[sequence length, labels]`.
+    public func logits(_ batch: PackedBatch) throws -> [Matrix] {
+        let scores = head.forward(try bert.forward(batch))
+        return batch.ranges.map { scores.rows($0) }
+    }
+
+    /// The best label path per sequence: CRF Viterbi, or per-token argmax without a CRF.
+    public func decode(_ logits: [Matrix]) -> [[Int]] {
+        if let crf { return crf.viterbi(batch: logits) }
+        return logits.map { scores in
+            (0..<scores.rows).map { row in
+                var best = 0
+                for label in 1..<scores.columns where scores[row, label] > scores[row, best] { best = label }
+                return best
+            }
+        }
+    }
+}

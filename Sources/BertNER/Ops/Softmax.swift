@@ -1,0 +1,20 @@
+import Foundation
+
+/// Numerically stable softmax of each row of a `rows × columns` block, in place.
+/// `stride` is the distance between rows (≥ columns) so sub-blocks of larger buffers work.
+@inline(__always)
+func softmaxRows(_ values: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int) {
+    for row in 0..<rows {
+        let p = values + row * stride
+        var largest = -Float.infinity
+        for i in 0..<columns { largest = max(largest, p[i]) }
+        var sum: Float = 0
+        for i in 0..<columns {
+            let e = expf(p[i] - largest)
+            p[i] = e
+            sum += e
+        }
+        let inverse = 1 / sum
+        for i in 0..<columns { p[i] *= inverse }
+    }
+}

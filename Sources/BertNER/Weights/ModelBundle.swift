@@ -1,0 +1,32 @@
+import Foundation
+
+/// A model folder as `tools/export.py` writes it:
+///
+///     config.json            Hugging Face BertConfig + id2label (+ use_crf, tag_scheme)
+///     model.safetensors      bert.*, classifier.*, crf.* tensors (F32, F16 or BF16)
+///     vocab.txt              WordPiece vocabulary, one token per line (line number = id)
+///     tokenizer_config.json  optional: do_lower_case, tokenize_chinese_chars, strip_accents
+public struct ModelBundle: Sendable {
+    public let directory: String
+    public let config: BertConfig
+
+    public var configPath: String { (directory as NSString).appendingPathComponent("config.json") }
+    public var weightsPath: String { (directory as NSString).appendingPathComponent("model.safetensors") }
+    public var vocabularyPath: String { (directory as NSString).appendingPathComponent("vocab.txt") }
+    public var tokenizerConfigPath: String { (directory as NSString).appendingPathComponent("tokenizer_config.json") }
+
+    /// Opens the folder and reads its config; the weights load with `loadModel()`.
+    public init(directory: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ModelLoadingError.fileNotFound(path: directory)
+        }
+        self.directory = directory
+        config = try BertConfig(contentsOf: (directory as NSString).appendingPathComponent("config.json"))
+    }
+
+    /// Loads and checks every tensor the config calls for.
+    public func loadModel() throws -> TokenClassifier {
+        try TokenClassifier(weights: try SafeTensorsFile(path: weightsPath), config: config)
+    }
+}

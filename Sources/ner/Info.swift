@@ -1,0 +1,28 @@
+import ArgumentParser
+import BertNER
+
+/// `ner info`: what a model bundle contains, after loading and checking every tensor.
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Load a model bundle and describe it.")
+
+    @Option(name: .long, help: "Model bundle folder (config.json, model.safetensors, vocab.txt).")
+    var model: String = ModelLocation.defaultBundle
+
+    func run() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let bundle = try ModelBundle(directory: model)
+        _ = try bundle.loadModel()
+        let seconds = (clock.now - start).seconds
+        let c = bundle.config
+        print("""
+        model:       \(bundle.directory)
+        geometry:    \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, \
+        intermediate \(c.intermediateSize), \(c.hiddenActivation.rawValue)
+        vocabulary:  \(c.vocabSize) ids, max \(c.maxPositionEmbeddings) positions
+        labels:      \(c.labels.joined(separator: " "))
+        decoder:     \(c.usesCRF ? "CRF (Viterbi)" : "argmax")
+        load time:   \(String(format: "%.3f", seconds)) s
+        """)
+    }
+}

@@ -1,0 +1,15 @@
+import Foundation
+
+enum ModelLocation {
+    /// `NER_MODEL` when set, else the bundle shipped in the repository's `Weights/`.
+    static var defaultBundle: String {
+        ProcessInfo.processInfo.environment["NER_MODEL"] ?? "Weights/default"
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}

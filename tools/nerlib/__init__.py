@@ -1,0 +1,1 @@
+"""Shared pieces of the BertNER Python tools: CRF, model + bundle writer, data handling."""

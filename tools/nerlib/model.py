@@ -1,0 +1,78 @@
+"""BERT token classifier + CRF with Hugging Face tensor names, and the bundle format BertNER loads.
+
+A bundle is a folder with config.json (BertConfig incl. id2label), vocab.txt, tokenizer_config.json
+and model.safetensors holding `bert.*`, `classifier.*` and (optionally) `crf.*` tensors.
+"""
+import json
+import os
+import shutil
+
+import torch
+from safetensors.torch import save_file
+from torch import nn
+from transformers import BertConfig, BertForTokenClassification
+
+from .crf import CRF
+
+BIOES_TYPES = ("LOC", "ORG", "PER")
+
+
+def bioes_labels(types=BIOES_TYPES):
+    labels = ["O"]
+    for entity_type in types:
+        labels += [f"{prefix}-{entity_type}" for prefix in "BIES"]
+    return labels
+
+
+class BertCrfTagger(nn.Module):
+    """BertForTokenClassification whose emissions feed a CRF over the pieces between [CLS] and [SEP]."""
+
+    def __init__(self, config: BertConfig, use_crf: bool = True):
+        super().__init__()
+        self.config = config
+        self.token_classifier = BertForTokenClassification(config)
+        self.crf = CRF(config.num_labels) if use_crf else None
+
+    @property
+    def bert(self):
+        return self.token_classifier.bert
+
+    def emissions(self, input_ids, attention_mask):
+        return self.token_classifier(input_ids=input_ids, attention_mask=attention_mask).logits
+
+    def hf_state_dict(self):
+        """Tensors under the names BertNER and Hugging Face use (no `token_classifier.` prefix)."""
+        tensors = {k: v for k, v in self.token_classifier.state_dict().items()}
+        if self.crf is not None:
+            for k, v in self.crf.state_dict().items():
+                tensors[f"crf.{k}"] = v
+        return tensors
+
+
+def save_bundle(model: BertCrfTagger, vocab_path: str, out_dir: str, dtype=torch.float32,
+                do_lower_case: bool = True, extra_config: dict | None = None):
+    os.makedirs(out_dir, exist_ok=True)
+    tensors = {}
+    for name, tensor in model.hf_state_dict().items():
+        if not tensor.is_floating_point():  # integer buffers (position ids) are not weights
+            continue
+        tensors[name] = tensor.detach().to(dtype).contiguous()
+    save_file(tensors, os.path.join(out_dir, "model.safetensors"), metadata={"format": "pt"})
+    config = model.config.to_dict()
+    config["architectures"] = ["BertForTokenClassification"]
+    config["use_crf"] = model.crf is not None
+    config["tag_scheme"] = extra_config.get("tag_scheme", "BIOES") if extra_config else "BIOES"
+    if extra_config:
+        config.update(extra_config)
+    with open(os.path.join(out_dir, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, ensure_ascii=False, indent=2, sort_keys=True)
+    shutil.copyfile(vocab_path, os.path.join(out_dir, "vocab.txt"))
+    tokenizer_config = {
+        "tokenizer_class": "BertTokenizer",
+        "do_lower_case": do_lower_case,
+        "tokenize_chinese_chars": True,
+        "strip_accents": None,
+        "model_max_length": config["max_position_embeddings"],
+    }
+    with open(os.path.join(out_dir, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump(tokenizer_config, f, ensure_ascii=False, indent=2)
