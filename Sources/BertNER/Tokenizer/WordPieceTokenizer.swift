@@ -1,0 +1,36 @@
+/// Greedy longest-match-first WordPiece over one word, as Hugging Face's `WordPiece` model:
+/// continuation pieces carry the `##` prefix; a word longer than `maxCharactersPerWord`, or one
+/// that cannot be covered by vocabulary pieces, becomes a single [UNK] spanning the whole word.
+public struct WordPieceTokenizer: Sendable {
+    public let vocabulary: Vocabulary
+    public let unknownID: Int32
+    public let maxCharactersPerWord: Int
+
+    public init(vocabulary: Vocabulary, unknownID: Int32, maxCharactersPerWord: Int) {
+        self.vocabulary = vocabulary
+        self.unknownID = unknownID
+        self.maxCharactersPerWord = maxCharactersPerWord
+    }
+
+    /// Pieces of `word` as (id, range of normalised characters).
+    public func pieces(_ word: BasicTokenizer.Word) -> [(id: Int32, range: Range<Int>)] {
+        let scalars = word.scalars
+        guard scalars.count <= maxCharactersPerWord else { return [(unknownID, 0..<scalars.count)] }
+        var pieces: [(id: Int32, range: Range<Int>)] = []
+        var start = 0
+        while start < scalars.count {
+            var end = scalars.count
+            var found: Int32?
+            while end > start {
+                var candidate = start > 0 ? "##" : ""
+                candidate.unicodeScalars.append(contentsOf: scalars[start..<end])
+                if let id = vocabulary.id(of: candidate) { found = id; break }
+                end -= 1
+            }
+            guard let id = found else { return [(unknownID, 0..<scalars.count)] }
+            pieces.append((id, start..<end))
+            start = end
+        }
+        return pieces
+    }
+}
