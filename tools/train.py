@@ -213,10 +213,17 @@ def main():
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
     torch.manual_seed(args.seed)
-    run = {"command": " ".join([sys.executable] + sys.argv), "args": vars(args),
-           "torch": torch.__version__, "dev_split": "train sentence index % 20 == 19 (0-based)"}
-    with open(os.path.join(args.out, "run.json"), "w") as f:
-        json.dump(run, f, indent=2)
+    # run.json keeps every invocation (the first, then each resume) with its exact command.
+    run_path = os.path.join(args.out, "run.json")
+    invocation = {"command": " ".join([sys.executable] + sys.argv), "args": vars(args), "started": time.time(),
+                  "torch": torch.__version__, "dev_split": "train sentence index % 20 == 19 (0-based)"}
+    history = []
+    if os.path.exists(run_path):
+        with open(run_path) as f:
+            previous = json.load(f)
+        history = previous if isinstance(previous, list) else [previous]
+    with open(run_path, "w") as f:
+        json.dump(history + [invocation], f, indent=2)
 
     data = Data(args)
     labels = data.labels
@@ -282,10 +289,12 @@ def main():
         epoch_batches = batches(examples, args.batch_tokens, random.Random(args.seed * 7 + epoch))
         start_in_epoch = state["step"] - epoch * steps_per_epoch
         window_loss, window_tokens, window_start = 0.0, 0, time.time()
-        for index in range(start_in_epoch, len(epoch_batches)):
+        # Random packing makes each epoch's batch count differ slightly; every epoch runs exactly
+        # steps_per_epoch steps (wrapping around) so step numbers map to epochs unambiguously.
+        for index in range(start_in_epoch, steps_per_epoch):
             if state["step"] >= total:
                 break
-            ids, attention, labels = collate(examples, epoch_batches[index], 101, 102)
+            ids, attention, labels = collate(examples, epoch_batches[index % len(epoch_batches)], 101, 102)
             factor = schedule(state["step"], total, warmup)
             for group, base in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = base * factor

@@ -1,0 +1,86 @@
+import ArgumentParser
+import BertNER
+import Foundation
+
+/// `ner eval`: entity-level P/R/F1 on a `char TAG` file, as seqeval's strict mode computes them.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Entity-level precision / recall / F1 (seqeval strict) on a 'char TAG' file.")
+
+    @Option(name: .long, help: "Model bundle folder.")
+    var model: String = ModelLocation.defaultBundle
+
+    @Option(name: .long, help: "Gold data: one 'char TAG' per line, blank line between sentences.")
+    var data: String
+
+    @Option(name: .long, help: "Tag scheme of the gold file: bioes, bio or bmes.")
+    var format: String = "bioes"
+
+    @Option(name: .long, help: "Sentences per forward pass.")
+    var batchSize: Int = 64
+
+    @Option(name: .long, help: "OpenBLAS threads.")
+    var threads: Int = 2
+
+    @Flag(name: .long, help: "Print the scores as JSON.")
+    var json = false
+
+    func run() throws {
+        guard let scheme = TagScheme(rawValue: format.uppercased()) else {
+            throw ValidationError("--format must be bioes, bio or bmes, not '\(format)'")
+        }
+        BLASThreads.set(threads)
+        let pipeline = try NERPipeline(modelDirectory: model)
+        let sentences = try TaggedCorpus.read(path: data)
+        var metrics = EntityMetrics()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var done = 0
+        let step = max(1, batchSize)
+        for batchStart in stride(from: 0, to: sentences.count, by: step) {
+            let batch = Array(sentences[batchStart..<min(batchStart + step, sentences.count)])
+            let predictions = try pipeline.recognize(batch: batch.map(\.text))
+            for (sentence, entities) in zip(batch, predictions) {
+                metrics.add(gold: scheme.spans(labels: sentence.tags),
+                            predicted: entities.map { ($0.start, $0.end, $0.type) })
+            }
+            done += batch.count
+            Progress.show(done: done, total: sentences.count, seconds: (clock.now - start).seconds)
+        }
+        let seconds = (clock.now - start).seconds
+        FileHandle.standardError.write(Data("\n".utf8))
+        let rate = Double(sentences.count) / max(seconds, 1e-9)
+        if json {
+            var record: [String: Any] = ["sentences": sentences.count, "seconds": seconds, "sentences_per_second": rate]
+            func scores(_ c: EntityMetrics.Counts) -> [String: Any] {
+                ["precision": c.precision, "recall": c.recall, "f1": c.f1, "support": c.gold, "predicted": c.predicted, "correct": c.correct]
+            }
+            record["micro"] = scores(metrics.micro)
+            record["types"] = metrics.byType.mapValues(scores)
+            print(String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            func cell(_ text: String, _ width: Int, left: Bool = false) -> String {
+                let pad = String(repeating: " ", count: max(0, width - text.count))
+                return left ? text + pad : pad + text
+            }
+            print(cell("type", 10, left: true) + ["precision", "recall", "f1", "support"].map { cell($0, 10) }.joined())
+            let rows = metrics.byType.keys.sorted().map { ($0, metrics.byType[$0] ?? .init()) } + [("micro avg", metrics.micro)]
+            for (name, c) in rows {
+                print(cell(name, 10, left: true) + [c.precision, c.recall, c.f1].map { cell(String(format: "%.4f", $0), 10) }.joined()
+                      + cell(String(c.gold), 10))
+            }
+            print(String(format: "%d sentences in %.1f s: %.1f sentences/s", sentences.count, seconds, rate))
+        }
+    }
+}
+
+enum Progress {
+    /// A one-line progress bar on standard error.
+    static func show(done: Int, total: Int, seconds: Double) {
+        let width = 30
+        let filled = total == 0 ? width : width * done / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let rate = Double(done) / max(seconds, 1e-9)
+        FileHandle.standardError.write(Data(String(format: "\r[%@] %d/%d sentences  %.0f/s", bar, done, total, rate).utf8))
+    }
+}

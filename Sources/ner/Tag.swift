@@ -1,0 +1,88 @@
+import ArgumentParser
+import BertNER
+import Foundation
+
+/// `ner tag`: texts → JSON lines `{"text": …, "entities": [...]}`.
+struct Tag: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recognise entities; prints one JSON line {text, entities} per input text.",
+        discussion: """
+        Texts come from the arguments, else from --file (one text per line), else from standard input
+        (one text per line). Offsets are Unicode code points, end exclusive.
+        """)
+
+    @Option(name: .long, help: "Model bundle folder.")
+    var model: String = ModelLocation.defaultBundle
+
+    @Option(name: .long, help: "Read texts from this file, one per line (repeatable).")
+    var file: [String] = []
+
+    @Option(name: .long, help: "Overlap in word pieces between windows of long texts.")
+    var stride: Int = 128
+
+    @Option(name: .long, help: "Texts per forward pass.")
+    var batchSize: Int = 32
+
+    @Argument(help: "Texts to tag.")
+    var texts: [String] = []
+
+    func run() throws {
+        let pipeline = try NERPipeline(modelDirectory: model, stride: stride)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var pending: [String] = []
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            for (text, entities) in zip(pending, try pipeline.recognize(batch: pending)) {
+                let line = try encoder.encode(TaggedText(text: text, entities: entities))
+                FileHandle.standardOutput.write(line + Data("\n".utf8))
+            }
+            pending.removeAll()
+        }
+        let add: (String) throws -> Void = { text in
+            pending.append(text)
+            if pending.count >= max(1, batchSize) { try flush() }
+        }
+        if !texts.isEmpty {
+            for text in texts { try add(text) }
+        } else if !file.isEmpty {
+            for path in file { try LineReader.forEachLine(path: path, add) }
+        } else {
+            try LineReader.forEachLine(path: "/dev/stdin", displayName: "<stdin>", add)
+        }
+        try flush()
+    }
+}
+
+struct TaggedText: Encodable {
+    let text: String
+    let entities: [Entity]
+}
+
+enum LineReader {
+    struct InvalidUTF8: Error, CustomStringConvertible {
+        let path: String
+        let line: Int
+        var description: String { "\(path):\(line): invalid UTF-8" }
+    }
+
+    /// Calls `body` with each line (without its newline) of a UTF-8 file; invalid UTF-8 is an error
+    /// naming the line, not a silently replaced character.
+    static func forEachLine(path: String, displayName: String? = nil, _ body: (String) throws -> Void) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ValidationError("cannot open \(path)")
+        }
+        let data = handle.readDataToEndOfFile()
+        var number = 0
+        for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            number += 1
+            var bytes = raw
+            if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
+            if bytes.isEmpty && number > 1 && raw.endIndex == data.endIndex { break }  // final newline
+            guard let line = String(validating: bytes, as: UTF8.self) else {
+                throw InvalidUTF8(path: displayName ?? path, line: number)
+            }
+            try body(line)
+        }
+    }
+}

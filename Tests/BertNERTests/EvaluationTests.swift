@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import BertNER
+
+/// `EntityMetrics` + `TagScheme` against seqeval's strict mode on a committed prediction fixture
+/// (`tools/make_eval_fixture.py`: MSRA test tags with injected errors, malformed ones included).
+@Suite("Evaluation")
+struct EvaluationTests {
+    struct Fixture: Decodable {
+        struct Scores: Decodable {
+            let precision: Double
+            let recall: Double
+            let f1: Double
+            let support: Double
+            enum CodingKeys: String, CodingKey { case precision, recall, f1 = "f1-score", support }
+        }
+        struct Case: Decodable {
+            let gold: [[String]]
+            let predicted: [[String]]
+            let seqeval: [String: Scores]
+        }
+        let bioes: Case
+        let bio: Case
+    }
+
+    @Test("micro and per-type P/R/F1 equal seqeval strict", arguments: [TagScheme.bioes, .bio])
+    func matchesSeqeval(scheme: TagScheme) throws {
+        let url = EngineFixture.root.appendingPathComponent("eval/seqeval.json")
+        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        let data = scheme == .bioes ? fixture.bioes : fixture.bio
+        var metrics = EntityMetrics()
+        for (gold, predicted) in zip(data.gold, data.predicted) {
+            metrics.add(gold: scheme.spans(labels: gold), predicted: scheme.spans(labels: predicted))
+        }
+        let ours = metrics.byType.merging(["micro avg": metrics.micro]) { a, _ in a }
+        #expect(Set(ours.keys) == Set(data.seqeval.keys))
+        for (name, expected) in data.seqeval {
+            let counts = try #require(ours[name])
+            #expect(abs(counts.precision - expected.precision) < 1e-9, "\(scheme) \(name) precision")
+            #expect(abs(counts.recall - expected.recall) < 1e-9, "\(scheme) \(name) recall")
+            #expect(abs(counts.f1 - expected.f1) < 1e-9, "\(scheme) \(name) f1")
+            #expect(Double(counts.gold) == expected.support, "\(scheme) \(name) support")
+        }
+    }
+
+    @Test("strict decoding of malformed sequences")
+    func strictDecoding() {
+        let bioes = TagScheme.bioes
+        #expect(bioes.spans(labels: ["B-PER", "I-PER", "E-PER", "O", "S-LOC"]).map { "\($0)" } == ["(start: 0, end: 3, type: \"PER\")", "(start: 4, end: 5, type: \"LOC\")"])
+        #expect(bioes.spans(labels: ["I-PER", "E-PER"]).isEmpty)        // no B-
+        #expect(bioes.spans(labels: ["B-PER", "I-PER", "O"]).isEmpty)   // never closed
+        #expect(bioes.spans(labels: ["B-PER", "E-LOC"]).isEmpty)        // type changes
+        #expect(bioes.spans(labels: ["B-ORG", "B-ORG", "E-ORG"]).map(\.start) == [1])
+        #expect(TagScheme.bio.spans(labels: ["B-PER", "I-PER", "I-LOC", "B-LOC"]).map { [$0.start, $0.end] } == [[0, 2], [3, 4]])
+        #expect(TagScheme.bmes.spans(labels: ["B-ORG", "M-ORG", "E-ORG", "S-PER"]).map { [$0.start, $0.end] } == [[0, 3], [3, 4]])
+        #expect(TagScheme(inferringFrom: ["O", "B-X", "I-X"]) == .bio)
+        #expect(TagScheme(inferringFrom: ["O", "B-X", "M-X", "E-X", "S-X"]) == .bmes)
+        #expect(TagScheme(inferringFrom: ["O", "B-X", "I-X", "E-X", "S-X"]) == .bioes)
+        #expect(TagScheme.bioes.parse("X-PER") == nil && TagScheme.bioes.parse("B-") == nil && TagScheme.bio.parse("S-PER") == nil)
+    }
+
+    @Test("tagged corpus files: sentences, CRLF, and precise errors")
+    func taggedCorpus() throws {
+        let sentences = try TaggedCorpus.parse(Data("马 B-PER\r\n云 E-PER\n\n\n  O\n杭 S-LOC\n".utf8))
+        #expect(sentences == [TaggedSentence(text: "马云", tags: ["B-PER", "E-PER"]),
+                              TaggedSentence(text: " 杭", tags: ["O", "S-LOC"])])
+        #expect(throws: TaggedCorpusError.invalidUTF8(path: "f", line: 2)) {
+            try TaggedCorpus.parse(Data([0x61, 0x20, 0x4F, 0x0A, 0xFF, 0x20, 0x4F]), path: "f")
+        }
+        let malformed = TaggedCorpusError.malformedLine(path: "f", line: 1, content: "马云 B-PER")
+        #expect(throws: malformed) { try TaggedCorpus.parse(Data("马云 B-PER\n".utf8), path: "f") }
+        #expect(malformed.description == "f:1: expected '<character> <TAG>', found '马云 B-PER'")
+    }
+
+    @Test("windows overlap by the stride and every piece is owned by its most central window")
+    func windowing() {
+        let windowing = Windowing(capacity: 10, stride: 4)
+        #expect(windowing.windows(count: 0) == [0..<0])
+        #expect(windowing.windows(count: 10) == [0..<10])
+        let windows = windowing.windows(count: 23)
+        #expect(windows == [0..<10, 6..<16, 12..<22, 18..<23])
+        let owners = windowing.owners(count: 23, windows: windows)
+        // Piece 7 is 2 from window 0's end and 1 from window 1's start → window 0;
+        // piece 8 is 1 from window 0's end and 2 from window 1's start → window 1.
+        #expect(owners == [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3])
+        #expect(Windowing(capacity: 5, stride: 9).stride == 4)  // always advances
+    }
+}
