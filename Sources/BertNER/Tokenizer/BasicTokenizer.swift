@@ -4,7 +4,7 @@ import Foundation
 /// + `BertPreTokenizer`, which `BertTokenizerFast` runs), keeping for every normalised character
 /// the code-point index it came from in the input, so word pieces map back to exact offsets.
 ///
-/// Normalisation, in HF's order: drop NUL, U+FFFD and control/format/unassigned/private-use
+/// Normalisation, in HF's order: drop NUL, U+FFFD and control/format/private-use
 /// characters; turn whitespace into spaces; surround CJK ideographs with spaces; strip accents
 /// (NFD, then drop non-spacing marks); lower-case (full Unicode mapping, which may expand).
 /// Pre-tokenisation: split on whitespace, and make every punctuation character its own word.
@@ -81,12 +81,13 @@ public struct BasicTokenizer: Sendable {
         scalar == " " || scalar == "\t" || scalar == "\n" || scalar == "\r" || scalar.properties.isWhitespace
     }
 
-    /// HF's `is_control`: categories Cc, Cf, Cn, Co, Cs, except \t \n \r (whitespace).
+    /// HF's `is_control`: categories Cc, Cf, Co (and Cs, which Swift strings cannot hold), except
+    /// \t \n \r (whitespace). Unassigned code points (Cn) are kept, as the Rust tokenizer keeps them.
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         if scalar == "\t" || scalar == "\n" || scalar == "\r" { return false }
         if scalar.isASCII { return scalar.value < 32 || scalar.value == 127 }
         switch scalar.properties.generalCategory {
-        case .control, .format, .unassigned, .privateUse, .surrogate: return true
+        case .control, .format, .privateUse, .surrogate: return true
         default: return false
         }
     }
