@@ -30,7 +30,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BertNERTests",
-            dependencies: ["BertNER"]
+            // `ner` is listed so that the CLI tests find a freshly built binary next to the tests.
+            dependencies: ["BertNER", "ner"]
         ),
     ]
 )
