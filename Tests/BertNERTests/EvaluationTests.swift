@@ -85,4 +85,17 @@ struct EvaluationTests {
         #expect(owners == [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3])
         #expect(Windowing(capacity: 5, stride: 9).stride == 4)  // always advances
     }
+
+    @Test("sentences end after 。！？；… with their closing quotes, and at line breaks")
+    func sentenceSplitting() throws {
+        let tokenizer = try TokenizerTests.tokenizers()[0]
+        let text = "他说：“好。”然后走了！真的？\n第二行没有句号Hello world"
+        let pieces = tokenizer.encode(text)
+        let scalars = Array(text.unicodeScalars)
+        let sentences = SentenceSplitter().sentences(of: pieces, in: scalars).map { range in
+            String(String.UnicodeScalarView(scalars[pieces[range.lowerBound].start..<pieces[range.upperBound - 1].end]))
+        }
+        #expect(sentences == ["他说：“好。”", "然后走了！", "真的？", "第二行没有句号Hello world"])
+        #expect(SentenceSplitter().sentences(of: [], in: []).isEmpty)
+    }
 }

@@ -10,6 +10,9 @@ public struct NERPipeline: Sendable {
     /// Upper bound on the tokens of one forward pass; larger batches run in several passes so
     /// memory stays bounded whatever the caller hands in.
     public var maxTokensPerForward: Int = 16_384
+    /// Tag each sentence on its own (see `SentenceSplitter` for why); false tags whole texts,
+    /// windowing only where they exceed the model's positions.
+    public var splitsSentences: Bool = true
     private let tags: [TagScheme.Tag]
 
     /// Loads the model and tokenizer from a bundle folder. `stride` is the overlap (in word pieces)
@@ -61,8 +64,13 @@ public struct NERPipeline: Sendable {
         let pieces = texts.map { tokenizer.encode($0) }
         var windowsOfText: [[Range<Int>]] = []
         var sequences: [[Int32]] = []
-        for textPieces in pieces {
-            let windows = textPieces.isEmpty ? [] : windowing.windows(count: textPieces.count)
+        for (text, textPieces) in zip(texts, pieces) {
+            let segments = splitsSentences ? SentenceSplitter().sentences(of: textPieces, in: Array(text.unicodeScalars))
+                : textPieces.isEmpty ? [] : [0..<textPieces.count]
+            // Windows of different sentences never overlap, so each piece is owned within its sentence.
+            let windows = segments.flatMap { segment in
+                windowing.windows(count: segment.count).map { ($0.lowerBound + segment.lowerBound)..<($0.upperBound + segment.lowerBound) }
+            }
             windowsOfText.append(windows)
             for window in windows {
                 sequences.append([tokenizer.clsID] + textPieces[window].map(\.id) + [tokenizer.sepID])
