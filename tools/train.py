@@ -60,6 +60,9 @@ def parse_args():
     p.add_argument("--checkpoint-minutes", type=float, default=10.0)
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps in total (pilots)")
     p.add_argument("--export-dtype", choices=["f16", "f32"], default="f16")
+    p.add_argument("--init-from", default="",
+                   help="start from the weights of another run's checkpoint.pt (a warm restart: fresh "
+                        "optimizer and learning-rate schedule); ignored when OUT already has a checkpoint")
     return p.parse_args()
 
 
@@ -265,6 +268,15 @@ def main():
         optimizer.load_state_dict(saved["optimizer"])
         torch.set_rng_state(saved["torch_rng"])
         log(args.out, {"event": "resumed", **state})
+    elif args.init_from:
+        # Warm restart: a second cosine/linear cycle over an already trained model keeps improving
+        # it more cheaply than training again from scratch.
+        saved = torch.load(args.init_from, weights_only=False)
+        model.load_state_dict(saved["model"])
+        mlm_head.load_state_dict(saved["mlm_head"])
+        state["phase"] = "ner"
+        optimizer = make_optimizer("ner")
+        log(args.out, {"event": "initialised", "from": args.init_from, "source_state": saved["state"]})
     base_lrs = [g["lr"] for g in optimizer.param_groups]
 
     def save_checkpoint():
