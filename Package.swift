@@ -3,13 +3,19 @@ import PackageDescription
 
 let package = Package(
     name: "BertNER",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "BertNER", targets: ["BertNER"]),
+        .library(name: "NERServer", targets: ["NERServer"]),
         .executable(name: "ner", targets: ["ner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -21,10 +27,25 @@ let package = Package(
             name: "BertNER",
             dependencies: ["COpenBLAS"]
         ),
+        // The HTTP service: a thin layer over NERPipeline. Kept out of BertNER so that embedding the
+        // engine does not pull in Hummingbird and SwiftNIO.
+        .target(
+            name: "NERServer",
+            dependencies: [
+                "BertNER",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "ner",
             dependencies: [
                 "BertNER",
+                "NERServer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -32,6 +53,13 @@ let package = Package(
             name: "BertNERTests",
             // `ner` is listed so that the CLI tests find a freshly built binary next to the tests.
             dependencies: ["BertNER", "ner"]
+        ),
+        .testTarget(
+            name: "NERServerTests",
+            dependencies: [
+                "NERServer", "BertNER", "ner",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ]
 )

@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct NER: ParsableCommand {
+struct NER: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ner",
         abstract: "BertNER: Chinese named-entity recognition with a BERT + CRF engine in Swift.",
-        subcommands: [Tag.self, Eval.self, Tokenize.self, Info.self, Bench.self]
+        subcommands: [Serve.self, Tag.self, Eval.self, Tokenize.self, Info.self, Bench.self]
     )
 }

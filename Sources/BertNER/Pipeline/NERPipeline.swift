@@ -61,6 +61,18 @@ public struct NERPipeline: Sendable {
 
     /// Entities for each text, in input order. All windows of all texts share packed forward passes.
     public func recognize(batch texts: [String]) throws -> [[Entity]] {
+        try recognizeWithStatistics(batch: texts).entities
+    }
+
+    /// What one call did, for servers that report throughput: the entities, plus the number of
+    /// sequences (sentences/windows) and tokens (word pieces incl. [CLS]/[SEP]) the model ran on.
+    public struct BatchResult: Sendable {
+        public var entities: [[Entity]]
+        public var sequences: Int
+        public var tokens: Int
+    }
+
+    public func recognizeWithStatistics(batch texts: [String]) throws -> BatchResult {
         let pieces = texts.map { tokenizer.encode($0) }
         var windowsOfText: [[Range<Int>]] = []
         var sequences: [[Int32]] = []
@@ -78,12 +90,13 @@ public struct NERPipeline: Sendable {
         }
         let decoded = try decodeWindows(sequences)
         var next = 0
-        return texts.indices.map { t in
+        let entities = texts.indices.map { t in
             let windows = windowsOfText[t]
             let results = Array(decoded[next..<(next + windows.count)])
             next += windows.count
-            return entities(text: texts[t], pieces: pieces[t], windows: windows, results: results)
+            return self.entities(text: texts[t], pieces: pieces[t], windows: windows, results: results)
         }
+        return BatchResult(entities: entities, sequences: sequences.count, tokens: sequences.reduce(0) { $0 + $1.count })
     }
 
     /// Best tag path and per-position probability of each chosen tag, for the pieces of each

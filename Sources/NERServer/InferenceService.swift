@@ -1,0 +1,64 @@
+import BertNER
+import Dispatch
+import Logging
+import ServiceLifecycle
+
+/// Loads the model after the port is open (so probes answer while it loads), warms it up, marks
+/// the server ready, then runs the batcher until graceful shutdown. A model that cannot be loaded
+/// ends the process with the load error: a replica without a model must not pretend to be alive.
+struct InferenceService: Service {
+    let server: NERService
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        let pipeline: NERPipeline
+        do {
+            pipeline = try await loadAndWarmUp()
+        } catch {
+            server.state.markFailed(String(describing: error))
+            server.logger.critical("model failed to load", metadata: ["model": "\(server.configuration.modelDirectory)", "error": "\(error)"])
+            throw error
+        }
+        let loadTime = ContinuousClock.now - started
+        server.metrics.recordModelLoad(loadTime)
+        server.setModel(ModelInfo(pipeline: pipeline, directory: server.configuration.modelDirectory))
+        server.batcher.start(with: pipeline)
+        server.state.markReady()
+        server.logger.info("model ready", metadata: ["model": "\(server.configuration.modelDirectory)",
+                                                      "load_seconds": "\(loadTime.seconds)"])
+        await withGracefulShutdownHandler {
+            await server.batcher.run()
+        } onGracefulShutdown: {
+            server.batcher.stop()
+        }
+    }
+
+    /// Loading maps and converts the weights: blocking work, kept off the concurrency pool. The
+    /// warm-up pass touches every weight page and sizes the allocator before the first request.
+    private func loadAndWarmUp() async throws -> NERPipeline {
+        let load = server.loader
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    let pipeline = try load()
+                    _ = try pipeline.recognize("新华社北京电，国务院总理在人民大会堂会见了外宾。")
+                    return pipeline
+                })
+            }
+        }
+    }
+}
+
+/// The first service to hear SIGTERM: `/ready` turns 503 at once while requests are still served
+/// for `drainSeconds`, so load balancers take the replica out before its listener closes. Then the
+/// HTTP server shuts down gracefully (finishing in-flight requests) and the batcher drains.
+struct DrainService: Service {
+    let server: NERService
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        server.state.markDraining()
+        server.logger.info("draining", metadata: ["seconds": "\(server.configuration.drainSeconds)"])
+        try? await Task.sleep(for: .seconds(server.configuration.drainSeconds))
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+
+/// Turns a request body into a validated request, or an `APIError` that names the problem:
+/// invalid UTF-8 (with the byte offset), invalid JSON, a non-object body, unknown, missing or
+/// wrongly typed fields, and texts or batches over the configured limits.
+struct RequestDecoding {
+    let configuration: ServerConfiguration
+
+    func recognizeRequest(from body: ByteBuffer) throws(APIError) -> RecognizeRequest {
+        let request: RecognizeRequest = try decode(body)
+        try checkLength(request.text, field: "text")
+        return request
+    }
+
+    func batchRequest(from body: ByteBuffer) throws(APIError) -> BatchRecognizeRequest {
+        let request: BatchRecognizeRequest = try decode(body)
+        guard request.texts.count <= configuration.maxBatchItems else {
+            throw .batchTooLarge(count: request.texts.count, limit: configuration.maxBatchItems)
+        }
+        for (index, text) in request.texts.enumerated() {
+            try checkLength(text, field: "texts[\(index)]")
+        }
+        return request
+    }
+
+    private func checkLength(_ text: String, field: String) throws(APIError) {
+        let characters = text.unicodeScalars.count
+        guard characters <= configuration.maxTextCharacters else {
+            throw .textTooLong(field: field, characters: characters, limit: configuration.maxTextCharacters)
+        }
+    }
+
+    private func decode<T: Decodable>(_ body: ByteBuffer) throws(APIError) -> T {
+        let bytes = body.readableBytesView
+        if let offset = Self.firstInvalidUTF8Offset(bytes) { throw .invalidUTF8(offset: offset) }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let error as APIError {
+            throw error
+        } catch let error as DecodingError {
+            throw Self.apiError(for: error)
+        } catch {
+            throw .invalidJSON(String(describing: error))
+        }
+    }
+
+    /// The byte offset of the first ill-formed UTF-8 sequence, or nil when the bytes are valid.
+    static func firstInvalidUTF8Offset(_ bytes: some Collection<UInt8>) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+
+    private static func apiError(for error: DecodingError) -> APIError {
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            let detail = (context.underlyingError.map { String(describing: $0) }) ?? context.debugDescription
+            return .invalidJSON(detail)
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+            return .invalidField("request body must be a JSON object")
+        case .typeMismatch(let expected, let context), .valueNotFound(let expected, let context):
+            // The only types in our requests: strings, and the array of strings of /ner/batch.
+            let what = expected == String.self ? "a string" : String(describing: expected).hasPrefix("Array") ? "an array of strings" : "\(expected)"
+            return .invalidField("field '\(path(context.codingPath))' must be \(what)")
+        case .keyNotFound(let key, let context):
+            return .invalidField("missing field '\(path(context.codingPath + [key]))'")
+        case .dataCorrupted(let context):
+            return .invalidField("field '\(path(context.codingPath))': \(context.debugDescription)")
+        @unknown default:
+            return .invalidJSON(String(describing: error))
+        }
+    }
+
+    /// `texts[3]` style paths for messages.
+    private static func path(_ codingPath: [any CodingKey]) -> String {
+        codingPath.reduce("") { path, key in
+            if let index = key.intValue { return path + "[\(index)]" }
+            return path.isEmpty ? key.stringValue : path + "." + key.stringValue
+        }
+    }
+}
+
+/// Keys of a request object, so that unknown ones can be named in the error.
+private struct FieldKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// Rejects fields other than `allowed`: a misspelt field must not be silently ignored.
+private func checkFields(_ container: KeyedDecodingContainer<FieldKey>, allowed: String) throws {
+    if let unknown = container.allKeys.map(\.stringValue).filter({ $0 != allowed }).sorted().first {
+        throw APIError.invalidField("unknown field '\(unknown)'; this endpoint takes only '\(allowed)'")
+    }
+}
+
+extension RecognizeRequest: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: FieldKey.self)
+        try checkFields(container, allowed: "text")
+        text = try container.decode(String.self, forKey: FieldKey(stringValue: "text"))
+    }
+}
+
+extension BatchRecognizeRequest: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: FieldKey.self)
+        try checkFields(container, allowed: "texts")
+        texts = try container.decode([String].self, forKey: FieldKey(stringValue: "texts"))
+    }
+}

@@ -1,0 +1,136 @@
+import CoreMetrics
+import Foundation
+
+import Prometheus
+import Synchronization
+
+/// The service's Prometheus metrics, recorded through swift-metrics into a registry owned by this
+/// server (not the global `MetricsSystem`, so several servers — or tests — can live in one process).
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    private let batchTexts: CoreMetrics.Recorder
+    private let batchTokens: CoreMetrics.Recorder
+    private let queueDepth: CoreMetrics.Gauge
+    private let inferenceTokens: CoreMetrics.Counter
+    private let inferenceSeconds: CoreMetrics.FloatingPointCounter
+    private let tokensPerSecond: CoreMetrics.Gauge
+    private let modelLoadSeconds: CoreMetrics.Gauge
+    private let rejected: CoreMetrics.Counter
+    private let processMetrics: ProcessMetrics
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        ]
+        factory.valueHistogramBuckets = [
+            "ner_batch_texts": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+            "ner_batch_tokens": [32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384],
+        ]
+        self.factory = factory
+        batchTexts = CoreMetrics.Recorder(label: "ner_batch_texts", factory: factory)
+        batchTokens = CoreMetrics.Recorder(label: "ner_batch_tokens", factory: factory)
+        queueDepth = CoreMetrics.Gauge(label: "ner_queue_depth", factory: factory)
+        inferenceTokens = CoreMetrics.Counter(label: "ner_inference_tokens_total", factory: factory)
+        inferenceSeconds = CoreMetrics.FloatingPointCounter(label: "ner_inference_seconds_total", factory: factory)
+        tokensPerSecond = CoreMetrics.Gauge(label: "ner_inference_tokens_per_second", factory: factory)
+        modelLoadSeconds = CoreMetrics.Gauge(label: "ner_model_load_seconds", factory: factory)
+        rejected = CoreMetrics.Counter(label: "ner_rejected_total", dimensions: [("reason", "queue_full")], factory: factory)
+        processMetrics = ProcessMetrics(factory: factory)
+    }
+
+    /// One answered HTTP request. `route` is the matched route pattern (bounded cardinality), never
+    /// the raw path.
+    func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        let dimensions = [("route", route), ("method", method), ("status", String(status))]
+        CoreMetrics.Counter(label: "ner_http_requests_total", dimensions: dimensions, factory: factory).increment()
+        CoreMetrics.Timer(label: "ner_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    func recordBatch(texts: Int, tokens: Int, duration: Duration) {
+        batchTexts.record(texts)
+        batchTokens.record(tokens)
+        inferenceTokens.increment(by: tokens)
+        let seconds = duration.seconds
+        inferenceSeconds.increment(by: seconds)
+        if seconds > 0 { tokensPerSecond.record(Double(tokens) / seconds) }
+    }
+
+    func recordQueueDepth(_ texts: Int) { queueDepth.record(texts) }
+    func recordQueueFull() { rejected.increment() }
+    func recordModelLoad(_ duration: Duration) { modelLoadSeconds.record(duration.seconds) }
+
+    /// The exposition text for `GET /metrics`.
+    public func render() -> String {
+        processMetrics.update()
+        return registry.emitToString()
+    }
+}
+
+/// `process_*` metrics from /proc (Linux only; elsewhere they are simply absent). Cheap enough to
+/// read at each scrape.
+private final class ProcessMetrics: Sendable {
+    private let residentBytes: CoreMetrics.Gauge
+    private let virtualBytes: CoreMetrics.Gauge
+    private let cpuSeconds: CoreMetrics.FloatingPointCounter
+    private let openFileDescriptors: CoreMetrics.Gauge
+    private let startTime: CoreMetrics.Gauge
+    private let lastCPUSeconds = Mutex(0.0)
+
+    init(factory: PrometheusMetricsFactory) {
+        residentBytes = CoreMetrics.Gauge(label: "process_resident_memory_bytes", factory: factory)
+        virtualBytes = CoreMetrics.Gauge(label: "process_virtual_memory_bytes", factory: factory)
+        cpuSeconds = CoreMetrics.FloatingPointCounter(label: "process_cpu_seconds_total", factory: factory)
+        openFileDescriptors = CoreMetrics.Gauge(label: "process_open_fds", factory: factory)
+        startTime = CoreMetrics.Gauge(label: "process_start_time_seconds", factory: factory)
+        startTime.record(Date().timeIntervalSince1970)
+    }
+
+    func update() {
+        #if os(Linux)
+        let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+        if let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) {
+            let fields = statm.split(separator: " ").compactMap { Double($0) }
+            if fields.count >= 2 {
+                virtualBytes.record(fields[0] * pageSize)
+                residentBytes.record(fields[1] * pageSize)
+            }
+        }
+        if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+           let afterName = stat.lastIndex(of: ")") {
+            // Fields after the command name; utime and stime are the 14th and 15th of the line.
+            let fields = stat[stat.index(after: afterName)...].split(separator: " ")
+            if fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) {
+                let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+                let total = (user + system) / ticks
+                let delta = lastCPUSeconds.withLock { last in
+                    defer { last = max(last, total) }
+                    return total - last
+                }
+                if delta > 0 { cpuSeconds.increment(by: delta) }
+            }
+        }
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+            openFileDescriptors.record(entries.count)
+        }
+        #endif
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+
+    var nanoseconds: Int64 {
+        let (s, attoseconds) = components
+        return s * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

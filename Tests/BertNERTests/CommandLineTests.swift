@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// The `ner` executable as users run it: exit codes, JSON output, error messages.
+@Suite("ner command line")
+struct CommandLineTests {
+    static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("ner")
+    static let model = PipelineTests.modelDirectory
+
+    /// Runs `ner` and returns (exit status, stdout, stderr).
+    static func run(_ arguments: [String], stdin: Data? = nil) throws -> (Int32, String, String) {
+        var candidates = [binary]
+        // swift-testing on Linux runs from the .xctest bundle; the binary sits in the same folder.
+        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/ner"))
+        guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let error = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+    }
+
+    @Test("ner tag prints one JSON line per text with code-point offsets")
+    func tag() throws {
+        let (status, output, _) = try Self.run(["tag", "--model", Self.model, "😀江泽民会见克林顿。", ""])
+        #expect(status == 0)
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 2)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+        #expect(first?["text"] as? String == "😀江泽民会见克林顿。")
+        let entities = first?["entities"] as? [[String: Any]] ?? []
+        #expect(entities.contains { $0["word"] as? String == "江泽民" && $0["start"] as? Int == 1 && $0["end"] as? Int == 4 })
+        #expect(lines[1] == #"{"entities":[],"text":""}"#)
+    }
+
+    @Test("ner tag reads stdin and names the line of invalid UTF-8 in a file")
+    func tagInputs() throws {
+        let (status, output, _) = try Self.run(["tag", "--model", Self.model], stdin: Data("北京\n上海\n".utf8))
+        #expect(status == 0 && output.split(separator: "\n").count == 2)
+        let file = try temporaryDirectory().appendingPathComponent("bad.txt")
+        try Data([0xE5, 0x8C, 0x97, 0x0A, 0xFF, 0xFE, 0x0A]).write(to: file)
+        let (badStatus, _, error) = try Self.run(["tag", "--model", Self.model, "--file", file.path])
+        #expect(badStatus != 0)
+        #expect(error.contains("\(file.path):2: invalid UTF-8"))
+    }
+
+    @Test("ner eval prints seqeval-style scores; a bad model folder is a clear error")
+    func eval() throws {
+        let data = try temporaryDirectory().appendingPathComponent("gold.bioes")
+        try Data("江 B-PER\n泽 I-PER\n民 E-PER\n好 O\n\n北 B-LOC\n京 E-LOC\n".utf8).write(to: data)
+        let (status, output, progress) = try Self.run(["eval", "--model", Self.model, "--data", data.path, "--json"])
+        #expect(status == 0)
+        let scores = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
+        #expect(scores?["sentences"] as? Int == 2)
+        #expect((scores?["micro"] as? [String: Any])?["support"] as? Int == 2)
+        #expect(progress.contains("2/2 sentences"))
+        let (badStatus, _, error) = try Self.run(["eval", "--model", "/nonexistent", "--data", data.path])
+        #expect(badStatus != 0)
+        #expect(error.contains("model file not found: /nonexistent"))
+    }
+}

@@ -1,0 +1,273 @@
+import BertNER
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NERServer
+import Synchronization
+import Testing
+
+/// Every route, status and error message of the service, through the router without a socket.
+/// Needs the shipped model in Weights/default.
+@Suite("HTTP routes")
+struct RouterTests {
+    typealias T = TestSupport
+
+    @Test("POST /ner: entities with code-point offsets, types, scores and the seed's colours")
+    func recognize() async throws {
+        try await T.service().application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            let text = "😀🇨🇳新华社北京电，国家主席江泽民今天在人民大会堂会见了美国总统克林顿。"
+            let body = try JSONSerialization.data(withJSONObject: ["text": text])
+            let response = try await client.execute(uri: "/ner", method: .post, body: ByteBuffer(data: body))
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            let result = try JSONDecoder().decode(RecognizeResponse.self, from: Data(buffer: response.body))
+            #expect(result.text == text)
+            let scalars = Array(text.unicodeScalars)
+            let expected = try T.pipeline.get().recognize(text)
+            #expect(result.entities.map(\.word) == expected.map(\.word))
+            #expect(result.entities.contains { $0.word == "江泽民" && $0.type == "PER" && $0.color == "red" })
+            #expect(result.entities.contains { $0.word == "北京" && $0.type == "LOC" && $0.color == "cyan" })
+            #expect(result.entities.contains { $0.word == "新华社" && $0.type == "ORG" && $0.color == "yellow" })
+            for entity in result.entities {
+                #expect(String(String.UnicodeScalarView(scalars[entity.start..<entity.end])) == entity.word)
+                #expect(entity.score > 0 && entity.score <= 1)
+            }
+        }
+    }
+
+    @Test("POST /ner: empty and whitespace-only text give no entities")
+    func emptyText() async throws {
+        try await T.service().application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            for text in [#"{"text":""}"#, #"{"text":"  \n\t "}"#] {
+                let response = try await client.execute(uri: "/ner", method: .post, body: T.json(text))
+                #expect(response.status == .ok)
+                #expect(try T.object(response)["entities"] as? [Any] != nil)
+                #expect((try T.object(response)["entities"] as? [Any])?.isEmpty == true)
+            }
+        }
+    }
+
+    @Test("POST /ner/batch: one result per text, in input order, equal to /ner on each")
+    func batch() async throws {
+        try await T.service().application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            let texts = ["国务院总理在北京会见了外宾。", "", "微软公司董事长比尔·盖茨访问上海。", "天气很好", "江泽民"]
+            let body = try JSONSerialization.data(withJSONObject: ["texts": texts])
+            let response = try await client.execute(uri: "/ner/batch", method: .post, body: ByteBuffer(data: body))
+            #expect(response.status == .ok)
+            let batch = try JSONDecoder().decode(BatchRecognizeResponse.self, from: Data(buffer: response.body))
+            #expect(batch.results.map(\.text) == texts)
+            for (text, result) in zip(texts, batch.results) {
+                let single = try await client.execute(uri: "/ner", method: .post,
+                                                      body: ByteBuffer(data: try JSONSerialization.data(withJSONObject: ["text": text])))
+                #expect(try JSONDecoder().decode(RecognizeResponse.self, from: Data(buffer: single.body)) == result)
+            }
+            let empty = try await client.execute(uri: "/ner/batch", method: .post, body: T.json(#"{"texts":[]}"#))
+            #expect(empty.status == .ok && String(buffer: empty.body) == #"{"results":[]}"#)
+        }
+    }
+
+    @Test("concurrent requests are batched together and each gets its own answer")
+    func concurrentRequests() async throws {
+        let service = T.service { $0.maxWaitMilliseconds = 20 }
+        try await service.application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            let texts = (0..<24).map { "第\($0)号文件：江泽民在北京会见克林顿。" + String(repeating: "好", count: $0) }
+            let expected = try T.pipeline.get().recognize(batch: texts).map { $0.map(\.word) }
+            try await withThrowingTaskGroup(of: (Int, [String]).self) { group in
+                for (index, text) in texts.enumerated() {
+                    group.addTask {
+                        let body = try JSONSerialization.data(withJSONObject: ["text": text])
+                        let response = try await client.execute(uri: "/ner", method: .post, body: ByteBuffer(data: body))
+                        let result = try JSONDecoder().decode(RecognizeResponse.self, from: Data(buffer: response.body))
+                        #expect(result.text == text)
+                        return (index, result.entities.map(\.word))
+                    }
+                }
+                for try await (index, words) in group { #expect(words == expected[index]) }
+            }
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            // 24 requests arriving together within 20 ms cannot all have run alone.
+            let batches = try #require(Self.value(of: "ner_batch_texts_count", in: metrics))
+            #expect(batches < 24)
+        }
+    }
+
+    @Test("bad requests: each gets 400 with a precise message")
+    func badRequests() async throws {
+        try await T.service().application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            let cases: [(String, ByteBuffer, String, String)] = [
+                ("/ner", ByteBuffer(bytes: Array(#"{"text":"北京"#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8)), "invalid_utf8",
+                 "request body is not valid UTF-8 (bad byte sequence at byte offset 15)"),
+                ("/ner", T.json(#"{"text": "北京""#), "invalid_json", "request body is not valid JSON"),
+                ("/ner", T.json(""), "invalid_json", "request body is not valid JSON"),
+                ("/ner", T.json(#"["北京"]"#), "invalid_field", "request body must be a JSON object"),
+                ("/ner", T.json(#"{}"#), "invalid_field", "missing field 'text'"),
+                ("/ner", T.json(#"{"text": 42}"#), "invalid_field", "field 'text' must be a string"),
+                ("/ner", T.json(#"{"text": null}"#), "invalid_field", "field 'text' must be a string"),
+                ("/ner", T.json(#"{"text": "北京", "lang": "zh"}"#), "invalid_field", "unknown field 'lang'; this endpoint takes only 'text'"),
+                ("/ner/batch", T.json(#"{"text": "北京"}"#), "invalid_field", "unknown field 'text'; this endpoint takes only 'texts'"),
+                ("/ner/batch", T.json(#"{"texts": "北京"}"#), "invalid_field", "field 'texts' must be an array of strings"),
+                ("/ner/batch", T.json(#"{"texts": ["北京", 7]}"#), "invalid_field", "field 'texts[1]' must be a string"),
+                ("/ner", T.json(String(repeating: "[", count: 100_000)), "invalid_json", "request body is not valid JSON"),
+            ]
+            for (path, body, code, message) in cases {
+                let response = try await client.execute(uri: path, method: .post, body: body)
+                #expect(response.status == .badRequest, "\(path) \(String(buffer: body).prefix(40))")
+                let error = try T.error(response)
+                #expect(error.code == code)
+                #expect(error.message.hasPrefix(message), "got: \(error.message)")
+            }
+        }
+    }
+
+    @Test("limits: body, text length and batch size give 413 with the limit in the message")
+    func limits() async throws {
+        let service = T.service {
+            $0.maxBodyBytes = 4_096
+            $0.maxTextCharacters = 100
+            $0.maxBatchItems = 3
+        }
+        try await service.application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            let huge = try await client.execute(uri: "/ner", method: .post,
+                                                body: T.json(#"{"text":""# + String(repeating: "a", count: 5_000) + #""}"#))
+            #expect(huge.status == .contentTooLarge)
+            #expect(try T.error(huge) == ("body_too_large", "request body exceeds the limit of 4096 bytes"))
+
+            let long = try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":""# + String(repeating: "京", count: 101) + #""}"#))
+            #expect(long.status == .contentTooLarge)
+            #expect(try T.error(long).message.hasPrefix("text has 101 characters; the limit is 100"))
+            let exact = try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":""# + String(repeating: "😀", count: 100) + #""}"#))
+            #expect(exact.status == .ok, "100 code points (400 UTF-8 bytes) are within the limit")
+
+            let longItem = try await client.execute(uri: "/ner/batch", method: .post,
+                                                    body: T.json(#"{"texts":["a",""# + String(repeating: "京", count: 101) + #""]}"#))
+            #expect(try T.error(longItem).message.hasPrefix("texts[1] has 101 characters"))
+
+            let many = try await client.execute(uri: "/ner/batch", method: .post, body: T.json(#"{"texts":["a","b","c","d"]}"#))
+            #expect(many.status == .contentTooLarge)
+            #expect(try T.error(many) == ("batch_too_large", "texts has 4 items; the limit is 3 per request"))
+        }
+    }
+
+    @Test("unknown routes and methods are JSON errors")
+    func unknownRoutes() async throws {
+        try await T.service().application().test(.router) { client in
+            let missing = try await client.execute(uri: "/nope", method: .get)
+            #expect(missing.status == .notFound)
+            #expect(try T.error(missing) == ("not_found", "no route for /nope; see /docs"))
+            let wrongMethod = try await client.execute(uri: "/ner", method: .get)
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.headers[.allow] == "POST")
+            #expect(try T.error(wrongMethod) == ("method_not_allowed", "GET is not allowed on /ner; use POST; see /docs"))
+        }
+    }
+
+    @Test("probes: loading → ready → draining, with /ner refused only while loading")
+    func readiness() async throws {
+        let release = Mutex(false)
+        let service = T.service(loader: {
+            while !release.withLock({ $0 }) { usleep(5_000) }
+            return try TestSupport.pipeline.get()
+        })
+        try await service.application().test(.router) { client in
+            let loading = try await client.execute(uri: "/ready", method: .get)
+            #expect(loading.status == .serviceUnavailable)
+            #expect(loading.headers[.retryAfter] == "1")
+            #expect(try T.error(loading).code == "not_ready")
+            let health = try await client.execute(uri: "/health", method: .get)
+            #expect(health.status == .ok && String(buffer: health.body) == #"{"state":"loading","status":"ok"}"#)
+            let early = try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"北京"}"#))
+            #expect(early.status == .serviceUnavailable)
+            #expect(try T.error(early) == ("not_ready", "the model is still loading; retry shortly"))
+            let info = try T.object(try await client.execute(uri: "/info", method: .get))
+            #expect(info["state"] as? String == "loading" && info["model"] == nil)
+
+            release.withLock { $0 = true }
+            try await T.waitUntilReady(client)
+            let ready = try await client.execute(uri: "/ready", method: .get)
+            #expect(String(buffer: ready.body) == #"{"state":"ready","status":"ready"}"#)
+
+            service.state.markDraining()
+            let draining = try await client.execute(uri: "/ready", method: .get)
+            #expect(draining.status == .serviceUnavailable)
+            #expect(try T.error(draining).code == "draining")
+            #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
+            // Draining replicas still answer what reaches them.
+            let late = try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"北京"}"#))
+            #expect(late.status == .ok)
+        }
+    }
+
+    @Test("a full queue answers 503 with Retry-After at once")
+    func queueFull() async throws {
+        // The batcher waits 1.5 s for company, so the first request sits in the queue.
+        let service = T.service {
+            $0.maxQueue = 1
+            $0.maxWaitMilliseconds = 1_500
+        }
+        try await service.application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            let first = Task { try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"北京"}"#)) }
+            try await Task.sleep(for: .milliseconds(300))
+            let started = ContinuousClock.now
+            let refused = try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"上海"}"#))
+            #expect(ContinuousClock.now - started < .milliseconds(500))
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.headers[.retryAfter] == "1")
+            #expect(try T.error(refused).code == "overloaded")
+            #expect(try await first.value.status == .ok)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"ner_rejected_total{reason="queue_full"} 1"#))
+        }
+    }
+
+    @Test("GET /info, /metrics, /openapi.json, /docs and / answer with their content types")
+    func documents() async throws {
+        try await T.service().application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            _ = try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"江泽民在北京"}"#))
+            _ = try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":1}"#))
+
+            let info = try T.object(try await client.execute(uri: "/info", method: .get))
+            #expect(info["state"] as? String == "ready")
+            let model = try #require(info["model"] as? [String: Any])
+            #expect(model["entityTypes"] as? [String] == ["LOC", "ORG", "PER"] || (model["entityTypes"] as? [String])?.count == 3)
+            #expect(model["decoder"] as? String == "crf")
+            #expect((info["limits"] as? [String: Any])?["maxTextCharacters"] as? Int == 20_000)
+
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = String(buffer: metrics.body)
+            for name in [#"ner_http_requests_total{route="/ner",method="POST",status="200"} 1"#,
+                         #"ner_http_requests_total{route="/ner",method="POST",status="400"} 1"#,
+                         "ner_http_request_duration_seconds_bucket", "ner_batch_texts_bucket", "ner_batch_tokens_bucket",
+                         "ner_queue_depth", "ner_model_load_seconds", "ner_inference_tokens_total",
+                         "ner_inference_tokens_per_second", "process_resident_memory_bytes", "process_cpu_seconds_total"] {
+                #expect(text.contains(name), "metrics lack \(name)")
+            }
+
+            let openapi = try await client.execute(uri: "/openapi.json", method: .get)
+            let document = try T.object(openapi)
+            #expect(document["openapi"] as? String == "3.0.3")
+            let paths = try #require(document["paths"] as? [String: Any])
+            #expect(Set(paths.keys) == ["/ner", "/ner/batch", "/health", "/ready", "/info", "/metrics", "/openapi.json", "/docs", "/"])
+
+            let docs = try await client.execute(uri: "/docs", method: .get)
+            #expect(docs.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(String(buffer: docs.body).contains("POST /ner/batch"))
+            let page = String(buffer: try await client.execute(uri: "/", method: .get).body)
+            #expect(page.contains("<textarea") && page.contains("Array.from(text)"))
+            #expect(!page.contains("http://") && !page.contains("https://"), "the page must work offline")
+        }
+    }
+
+    static func value(of metric: String, in text: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(metric + " ") || $0.hasPrefix(metric + "{") }
+            .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+    }
+}

@@ -1,0 +1,50 @@
+import BertNER
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NERServer
+import Testing
+
+/// Shared pieces of the server tests: the shipped default model, a loaded pipeline reused across
+/// tests, and helpers to drive the router and read JSON.
+enum TestSupport {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let modelDirectory = repository.appendingPathComponent("Weights/default").path
+
+    /// Loaded once per test process; loading is cheap but the tests are many.
+    static let pipeline: Result<NERPipeline, any Error> = Result { try NERPipeline(modelDirectory: modelDirectory) }
+
+    static func service(_ adjust: (inout ServerConfiguration) -> Void = { _ in },
+                        loader: (@Sendable () throws -> NERPipeline)? = nil) -> NERService {
+        var configuration = ServerConfiguration()
+        configuration.modelDirectory = modelDirectory
+        configuration.port = 0
+        adjust(&configuration)
+        return NERService(configuration: configuration, loader: loader ?? { try pipeline.get() })
+    }
+
+    /// Polls /ready until 200 (the model loads in the background after the server starts).
+    static func waitUntilReady(_ client: some TestClientProtocol, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let status = try await client.execute(uri: "/ready", method: .get).status
+            if status == .ok { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("server did not become ready within \(timeout)")
+    }
+
+    static func json(_ string: String) -> ByteBuffer { ByteBuffer(string: string) }
+
+    static func object(_ response: TestResponse) throws -> [String: Any] {
+        let value = try JSONSerialization.jsonObject(with: Data(buffer: response.body))
+        return try #require(value as? [String: Any], "response body is not a JSON object: \(String(buffer: response.body))")
+    }
+
+    /// (code, message) of an API error body.
+    static func error(_ response: TestResponse) throws -> (code: String, message: String) {
+        let error = try #require(try object(response)["error"] as? [String: Any])
+        return (try #require(error["code"] as? String), try #require(error["message"] as? String))
+    }
+}

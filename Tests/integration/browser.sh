@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The web page in a real headless Chromium against a real `ner serve`: the page submits the
+# example and an emoji-containing text (via `/?text=…&run`, which clicks the button), and the
+# rendered DOM must hold exactly the API's entities, each span over the right characters.
+# Saves Docs/web-page.png. Usage: Tests/integration/browser.sh (after `make release`).
+source "$(dirname "$0")/lib.sh"
+apt_install chromium chromium
+apt_install curl curl
+WORK="$(mktemp -d)"
+trap 'kill $SERVER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+start_server "$WORK/server.log"
+BASE="http://127.0.0.1:$SERVER_PORT"
+CHROME=(chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=15000)
+
+check() {  # check NAME TEXT-or-empty(for the built-in example)
+  local name="$1" text="$2" url="$BASE/?run"
+  if [ -n "$text" ]; then url="$BASE/?run&text=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1]))' "$text")"; fi
+  "${CHROME[@]}" --dump-dom "$url" 2>/dev/null >"$WORK/$name.html"
+  python3 "$ROOT/Tests/integration/check_page.py" "$WORK/$name.html" "$BASE" "$name"
+}
+
+check example ""
+check emoji "😀🇨🇳👨‍👩‍👧 新华社北京电，国家主席江泽民在人民大会堂会见了美国总统克林顿。𠀀微软公司董事长比尔·盖茨访问上海。"
+"${CHROME[@]}" --window-size=1100,980 --screenshot="$ROOT/Docs/web-page.png" "$BASE/?run" >/dev/null 2>&1
+echo "browser: page checks passed; screenshot Docs/web-page.png"
