@@ -8,7 +8,9 @@ Sources:
           model.safetensors or pytorch_model.bin, vocab.txt, optional tokenizer_config.json.
           CRF tensors, when present, are read as crf.transitions [L, L] (from → to),
           crf.start_transitions [L], crf.end_transitions [L].
-  adaseq  a ModelScope / AdaSeq sequence-labelling checkpoint (RaNER): see ADASEQ_* below.
+  adaseq  a ModelScope / AdaSeq RaNER checkpoint (pytorch_model.bin + config.json + configuration.json),
+          in either of the two layouts that exist (see ADASEQ_* below): AdaSeq's
+          SequenceLabelingModel or ModelScope's own `transformer-crf` model.
 
 The bundle holds config.json (BertConfig + id2label + use_crf + tag_scheme), vocab.txt,
 tokenizer_config.json and model.safetensors with Hugging Face names. Problems (missing files,
@@ -83,9 +85,16 @@ def map_hf(state):
 
 CRF_NAMES = ("crf.transitions", "crf.start_transitions", "crf.end_transitions")
 
-# AdaSeq / ModelScope sequence-labelling models (RaNER). The encoder is a Hugging Face BertModel
-# wrapped by the embedder, the emission layer is `linear`, the CRF is pytorch-crf style.
-ADASEQ_ENCODER_PREFIXES = ("embedder.model.", "encoder.model.", "encoder.")
+# RaNER checkpoints, names read from the sources (modelscope/AdaSeq at f7dbb926, modelscope/modelscope
+# at 2905da12); no real checkpoint can be downloaded here, so the fixtures are synthetic:
+# - AdaSeq `SequenceLabelingModel` (adaseq/models/sequence_labeling_model.py): the BERT is
+#   `embedder.transformer_model.*` (TransformerEmbedder), emissions `linear.*`, CRF `crf.*`.
+# - ModelScope `transformer-crf` (models/nlp/task_models/token_classification.py, heads/crf_head.py;
+#   the original 2022 TransformerCRF): the BERT is `encoder.*`, emissions `linear.*` or
+#   `head.linear.*`, CRF `crf.*` or `head.crf.*`.
+# Both CRFs are pytorch-crf's: transitions[from, to], start_transitions, end_transitions. Buffers
+# (`position_ids`) and the unused pooler are dropped.
+ADASEQ_ENCODER_PREFIXES = ("embedder.transformer_model.", "encoder.")
 ADASEQ_LINEAR = ("linear.", "head.linear.")
 ADASEQ_CRF = ("crf.", "head.crf.")
 
@@ -96,7 +105,7 @@ def map_adaseq(state):
         for prefix in ADASEQ_ENCODER_PREFIXES:
             if name.startswith(prefix):
                 rest = name[len(prefix):]
-                if rest.startswith(("embeddings.", "encoder.")):
+                if rest.startswith(("embeddings.", "encoder.")) and not rest.endswith("position_ids"):
                     tensors["bert." + rest] = tensor
                 break
         for prefix in ADASEQ_LINEAR:
@@ -179,17 +188,36 @@ def export(source, out, layout="auto", dtype="f16", tag_scheme=None, labels=None
 
 
 def read_adaseq_config(source):
-    """AdaSeq keeps the encoder's BertConfig in config.json (HF format) next to configuration.json
-    (ModelScope's task config, which holds the labels)."""
+    """RaNER folders keep the encoder's BertConfig in config.json (HF format) and the labels in one of
+    the places ModelScope's `parse_label_mapping` and AdaSeq's trainer use, tried in this order:
+    label_mapping.json ({label: id}); configuration.json `model.id_to_label` (AdaSeq),
+    `model.id2label` / `model.label2id`, `preprocessor.id2label` / `preprocessor.label2id`;
+    then config.json `id2label`."""
     config = read_json(os.path.join(source, "config.json"), "config.json (the encoder's BertConfig)")
+    labels = None
+    mapping = os.path.join(source, "label_mapping.json")
+    if os.path.exists(mapping):
+        labels = invert(read_json(mapping, "label_mapping.json"), "label_mapping.json")
     configuration = os.path.join(source, "configuration.json")
-    if "id2label" not in config and os.path.exists(configuration):
+    if labels is None and os.path.exists(configuration):
         task = read_json(configuration, "configuration.json")
-        labels = (task.get("model", {}).get("id2label") or task.get("id2label")
-                  or task.get("model", {}).get("labels") or task.get("labels"))
-        if labels:
-            config["id2label"] = labels
+        for section in ("model", "preprocessor"):
+            part = task.get(section) or {}
+            if part.get("id_to_label") or part.get("id2label"):
+                labels = part.get("id_to_label") or part.get("id2label")
+                break
+            if part.get("label2id") or part.get("label_to_id"):
+                labels = invert(part.get("label2id") or part.get("label_to_id"), f"configuration.json {section}.label2id")
+                break
+    if labels is not None:
+        config["id2label"] = labels
     return config
+
+
+def invert(label_to_id, what):
+    if not isinstance(label_to_id, dict) or not all(isinstance(v, int) for v in label_to_id.values()):
+        raise ExportError(f"{what} must map each label to an integer id")
+    return {str(i): label for label, i in label_to_id.items()}
 
 
 def main():

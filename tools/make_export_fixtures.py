@@ -58,29 +58,52 @@ def hf_source(model, folder):
     write_vocab(folder)
 
 
-def adaseq_source(model, folder):
-    """AdaSeq SequenceLabelingModel layout: encoder under `embedder.model.`, emissions `linear.`,
-    CRF `crf.`; labels in configuration.json; pytorch_model.bin."""
+def raner_source(model, folder, encoder_prefix, head_prefix, write_labels):
+    """A RaNER-style folder: pytorch_model.bin with the BERT under `encoder_prefix`, emissions and
+    CRF under `head_prefix` (see export.py for where these names come from), the encoder's
+    BertConfig without labels in config.json, labels written by `write_labels`."""
     tensors = {}
     for name, tensor in model.hf_state_dict().items():
         if not tensor.is_floating_point():
             continue
         if name.startswith("bert."):
-            tensors["embedder.model." + name[len("bert."):]] = tensor
+            tensors[encoder_prefix + name[len("bert."):]] = tensor
         elif name.startswith("classifier."):
-            tensors["linear." + name[len("classifier."):]] = tensor
+            tensors[head_prefix + "linear." + name[len("classifier."):]] = tensor
         else:
-            tensors[name] = tensor
+            tensors[head_prefix + name] = tensor
+    # Present in older checkpoints; the exporter must drop both.
+    tensors[encoder_prefix + "embeddings.position_ids"] = torch.arange(64).float()
+    tensors[encoder_prefix + "pooler.dense.weight"] = torch.zeros(32, 32)
     torch.save(tensors, os.path.join(folder, "pytorch_model.bin"))
     encoder_config = model.config.to_dict()
     for key in ("id2label", "label2id", "num_labels"):
         encoder_config.pop(key, None)
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(encoder_config, f)
-    with open(os.path.join(folder, "configuration.json"), "w") as f:
-        json.dump({"framework": "pytorch", "task": "named-entity-recognition",
-                   "model": {"type": "sequence-labeling-model", "id2label": dict(enumerate(LABELS))}}, f)
+    write_labels(folder)
     write_vocab(folder)
+
+
+def adaseq_source(model, folder):
+    """AdaSeq SequenceLabelingModel: `embedder.transformer_model.*`, `linear.*`, `crf.*`; labels in
+    configuration.json `model.id_to_label` (as adaseq/commands/train.py writes them)."""
+    def labels(folder):
+        with open(os.path.join(folder, "configuration.json"), "w") as f:
+            json.dump({"framework": "pytorch", "task": "named-entity-recognition",
+                       "model": {"type": "sequence-labeling-model", "id_to_label": dict(enumerate(LABELS))}}, f)
+    raner_source(model, folder, "embedder.transformer_model.", "", labels)
+
+
+def modelscope_source(model, folder):
+    """ModelScope transformer-crf: `encoder.*`, `head.linear.*`, `head.crf.*`; labels in
+    label_mapping.json ({label: id}), the first place ModelScope's parse_label_mapping looks."""
+    def labels(folder):
+        with open(os.path.join(folder, "configuration.json"), "w") as f:
+            json.dump({"framework": "pytorch", "task": "named-entity-recognition", "model": {"type": "transformer-crf"}}, f)
+        with open(os.path.join(folder, "label_mapping.json"), "w") as f:
+            json.dump({label: i for i, label in enumerate(LABELS)}, f)
+    raner_source(model, folder, "encoder.", "head.", labels)
 
 
 def main():
@@ -92,7 +115,7 @@ def main():
         logits = [model.emissions(torch.tensor([s]), torch.ones(1, len(s), dtype=torch.long))[0] for s in sequences]
         paths = [model.crf.viterbi(l.unsqueeze(0), torch.ones(1, len(l), dtype=torch.bool))[0] for l in logits]
         model.float()
-    for layout, build in (("hf", hf_source), ("adaseq", adaseq_source)):
+    for layout, build in (("hf", hf_source), ("adaseq", adaseq_source), ("modelscope", modelscope_source)):
         with tempfile.TemporaryDirectory() as source:
             build(model, source)
             out = os.path.join(OUT, layout)

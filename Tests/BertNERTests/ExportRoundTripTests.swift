@@ -11,7 +11,7 @@ struct ExportRoundTripTests {
         let viterbi_paths: [[Int]]
     }
 
-    @Test("exported bundle gives the source model's logits and paths", arguments: ["hf", "adaseq"])
+    @Test("exported bundle gives the source model's logits and paths", arguments: ["hf", "adaseq", "modelscope"])
     func roundTrip(layout: String) throws {
         let folder = EngineFixture.root.appendingPathComponent("export/\(layout)")
         let model = try ModelBundle(directory: folder.path).loadModel()

@@ -6,6 +6,9 @@
 source "$(dirname "$0")/lib.sh"
 apt_install chromium chromium
 apt_install curl curl
+# A CJK font, or the screenshot shows boxes (the DOM checks do not depend on it).
+fc-list :lang=zh 2>/dev/null | grep -q . || { echo "installing fonts-wqy-zenhei…" >&2; \
+  $SUDO apt-get install -y -qq fonts-wqy-zenhei >/dev/null; }
 WORK="$(mktemp -d)"
 trap 'kill $SERVER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 start_server "$WORK/server.log"
@@ -16,7 +19,7 @@ check() {  # check NAME TEXT-or-empty(for the built-in example)
   local name="$1" text="$2" url="$BASE/?run"
   if [ -n "$text" ]; then url="$BASE/?run&text=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1]))' "$text")"; fi
   "${CHROME[@]}" --dump-dom "$url" 2>/dev/null >"$WORK/$name.html"
-  python3 "$ROOT/Tests/integration/check_page.py" "$WORK/$name.html" "$BASE" "$name"
+  python3 "$ROOT/Tests/integration/check_page.py" "$WORK/$name.html" "$BASE" "$name" "$text"
 }
 
 check example ""
