@@ -59,6 +59,41 @@ struct PipelineTests {
         #expect(try pipeline.recognize(batch: []).isEmpty)
     }
 
+    @Test("pieces sharing one character never crash the splitter (regression: found by schemathesis)")
+    func piecesSharingACharacter() throws {
+        let pipeline = try NERPipeline(modelDirectory: Self.modelDirectory)
+        // "ïïÏ" gives several pieces with the same offsets; the splitter once built a backwards range.
+        let texts = ["\u{75c9e}á\u{0c}B3ïïÏ\u{1f}\u{df92f}X\u{9f}|풕PL=Î\u{8d}Ç¡^äé\u{81}", "ïïÏ\nÏ北京", "Ï\r\nÏ。Ï"]
+        for text in texts { try Self.checkInvariants(pipeline.recognize(text), in: text) }
+    }
+
+    @Test("random strings: entities always lie inside the text and spell text[start..<end]")
+    func randomStrings() throws {
+        let pipeline = try NERPipeline(modelDirectory: Self.modelDirectory)
+        // Characters from the scripts and classes the tokenizer treats specially.
+        let pool: [Unicode.Scalar] = Array("北京上海江泽民会见。，！？；…“”（）《》abcXYZ019 \n\r\t·-_@#ïÏéÀ﹌😀👨\u{200d}\u{0301}\u{0}\u{1f}\u{9f}\u{fffd}\u{feff}\u{2028}𠀀𫄦".unicodeScalars)
+            + [Unicode.Scalar(0x75c9e)!, Unicode.Scalar(0xe0001)!, Unicode.Scalar(0xd7ff)!]
+        var generator = SystemRandomNumberGenerator.Seeded(seed: 2026)
+        var texts: [String] = []
+        for _ in 0..<600 {
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...40, using: &generator) { scalars.append(pool.randomElement(using: &generator)!) }
+            texts.append(String(scalars))
+        }
+        for (text, entities) in zip(texts, try pipeline.recognize(batch: texts)) {
+            try Self.checkInvariants(entities, in: text)
+        }
+    }
+
+    static func checkInvariants(_ entities: [Entity], in text: String) throws {
+        let scalars = Array(text.unicodeScalars)
+        for entity in entities {
+            #expect(0 <= entity.start && entity.start < entity.end && entity.end <= scalars.count, "\(entity) in \(text.debugDescription)")
+            guard 0 <= entity.start, entity.start <= entity.end, entity.end <= scalars.count else { continue }
+            #expect(String(String.UnicodeScalarView(scalars[entity.start..<entity.end])) == entity.word)
+        }
+    }
+
     @Test("a long document finds the same entities as its sentences one by one")
     func longDocument() throws {
         let pipeline = try NERPipeline(modelDirectory: Self.modelDirectory)
@@ -114,5 +149,20 @@ struct PipelineTests {
         let shifted = found.first { $0.start == cut + person.start }
         #expect(shifted?.word == "江泽民", "found \(found.map(\.word))")
         #expect(pipeline.windowing.windows(count: pipeline.tokenizer.encode(text).count).first?.upperBound == capacity)
+    }
+}
+
+extension SystemRandomNumberGenerator {
+    /// A small seeded generator (SplitMix64) so that the random-string test is reproducible.
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
     }
 }

@@ -29,7 +29,10 @@ public struct SentenceSplitter: Sendable {
                 start = index
                 closing = false
             }
-            if index > start, scalars[pieces[index - 1].end..<piece.start].contains(where: { $0 == "\n" || $0 == "\r" }) {
+            // Pieces of one character share its span (HF gives e.g. "ï" → i + ̈ the same offsets),
+            // so the previous piece may end after this one starts: no gap then.
+            if index > start, pieces[index - 1].end < piece.start,
+               scalars[pieces[index - 1].end..<piece.start].contains(where: { $0 == "\n" || $0 == "\r" }) {
                 sentences.append(start..<index)
                 start = index
                 closing = false
