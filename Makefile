@@ -7,7 +7,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MODEL ?= $(if $(wildcard Weights/default/model.safetensors),Weights/default,Tests/Fixtures/tiny)
 
-.PHONY: run tag-example test test-deploy test-api test-browser test-tools build release deps venv fixtures bench eval clean
+.PHONY: run tag-example test test-deploy test-api test-browser test-cluster test-tools build release deps venv fixtures bench eval clean
 
 ## Install OpenBLAS (headers + pkg-config file) when it is missing.
 deps:
@@ -54,6 +54,10 @@ test-api: release
 ## The web page in headless Chromium; writes Docs/web-page.png.
 test-browser: release
 	Tests/integration/browser.sh
+
+## 3 replicas behind haproxy under load: SIGKILL + restart, rolling SIGTERM restart, overload.
+test-cluster: release
+	Tests/integration/cluster.sh
 
 ## Latency of the bert-base-geometry layer fixture at seq 128 (see Docs/ARCHITECTURE.md).
 bench: release
