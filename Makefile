@@ -7,7 +7,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MODEL ?= $(if $(wildcard Weights/default/model.safetensors),Weights/default,Tests/Fixtures/tiny)
 
-.PHONY: run tag-example test test-deploy test-api test-browser test-cluster test-tools build release deps venv fixtures bench eval clean
+.PHONY: run tag-example test test-deploy test-api test-browser test-cluster fuzz test-tools build release deps venv fixtures bench eval clean
 
 ## Install OpenBLAS (headers + pkg-config file) when it is missing.
 deps:
@@ -88,3 +88,12 @@ fixtures: venv
 
 clean:
 	rm -rf .build
+
+## libFuzzer + AddressSanitizer over the tokenizer, sentence splitter and request decoding
+## (Fuzz/). FUZZ_SECONDS (default 600); crashes land in Fuzz/artifacts/.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	$(SWIFT) build --package-path Fuzz --scratch-path .build-fuzz -c debug -Xswiftc -sanitize=fuzzer,address
+	mkdir -p Fuzz/corpus Fuzz/artifacts
+	.build-fuzz/debug/FuzzNER Fuzz/corpus Fuzz/seeds -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=4096 -artifact_prefix=Fuzz/artifacts/ -print_final_stats=1

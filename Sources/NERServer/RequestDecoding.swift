@@ -3,17 +3,22 @@ import Hummingbird
 
 /// Turns a request body into a validated request, or an `APIError` that names the problem:
 /// invalid UTF-8 (with the byte offset), invalid JSON, a non-object body, unknown, missing or
-/// wrongly typed fields, and texts or batches over the configured limits.
-struct RequestDecoding {
-    let configuration: ServerConfiguration
+/// wrongly typed fields, and texts or batches over the configured limits. Public so that
+/// embedders (and the fuzz target in Fuzz/) can validate bodies exactly as the routes do.
+public struct RequestDecoding: Sendable {
+    public let configuration: ServerConfiguration
 
-    func recognizeRequest(from body: ByteBuffer) throws(APIError) -> RecognizeRequest {
+    public init(configuration: ServerConfiguration) {
+        self.configuration = configuration
+    }
+
+    public func recognizeRequest(from body: ByteBuffer) throws(APIError) -> RecognizeRequest {
         let request: RecognizeRequest = try decode(body)
         try checkLength(request.text, field: "text")
         return request
     }
 
-    func batchRequest(from body: ByteBuffer) throws(APIError) -> BatchRecognizeRequest {
+    public func batchRequest(from body: ByteBuffer) throws(APIError) -> BatchRecognizeRequest {
         let request: BatchRecognizeRequest = try decode(body)
         guard request.texts.count <= configuration.maxBatchItems else {
             throw .batchTooLarge(count: request.texts.count, limit: configuration.maxBatchItems)
