@@ -42,6 +42,7 @@ public final class NERService: Sendable {
         Routes(service: self).register(on: router)
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "BertNER"),
             services: [InferenceService(server: self)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },

@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     /// After SIGTERM, how long `/ready` answers 503 while requests are still served, so that load
     /// balancers stop sending before the listener closes.
     public var drainSeconds: Double = 3
+    /// A connection with no traffic for this long is closed, so idle or stalled clients cannot
+    /// hold sockets forever.
+    public var idleTimeoutSeconds: Double = 30
     /// Overlap between windows of texts longer than the model's positions, in word pieces.
     public var stride: Int = 128
 

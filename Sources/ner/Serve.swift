@@ -39,6 +39,8 @@ struct Serve: AsyncParsableCommand {
     var threads: Int = Environment.int("NER_THREADS") ?? 0
     @Option(help: "Seconds /ready reports 503 before the listener closes after SIGTERM (env NER_DRAIN_SECONDS).")
     var drainSeconds: Double = Environment.double("NER_DRAIN_SECONDS") ?? ServerConfiguration().drainSeconds
+    @Option(help: "Seconds without traffic before a connection is closed (env NER_IDLE_TIMEOUT_SECONDS).")
+    var idleTimeoutSeconds: Double = Environment.double("NER_IDLE_TIMEOUT_SECONDS") ?? ServerConfiguration().idleTimeoutSeconds
     @Option(help: "Overlap of windows for texts longer than the model's positions, in word pieces (env NER_STRIDE).")
     var stride: Int = Environment.int("NER_STRIDE") ?? ServerConfiguration().stride
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env NER_LOG_LEVEL).")
@@ -51,8 +53,8 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("\(name) must be at least 1 (got \(value))")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535 (got \(port))") }
-        guard maxWaitMs >= 0, drainSeconds >= 0, threads >= 0 else {
-            throw ValidationError("--max-wait-ms, --drain-seconds and --threads must not be negative")
+        guard maxWaitMs >= 0, drainSeconds >= 0, threads >= 0, idleTimeoutSeconds > 0 else {
+            throw ValidationError("--max-wait-ms, --drain-seconds and --threads must not be negative; --idle-timeout-seconds must be positive")
         }
     }
 
@@ -76,6 +78,7 @@ struct Serve: AsyncParsableCommand {
         configuration.maxQueue = maxQueue
         configuration.drainSeconds = drainSeconds
         configuration.stride = stride
+        configuration.idleTimeoutSeconds = idleTimeoutSeconds
         let service = NERService(configuration: configuration, logger: Logger(label: "bertner"))
         let host = host
         try await service.run(onServerRunning: { port in
