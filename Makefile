@@ -7,7 +7,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MODEL ?= $(if $(wildcard Weights/default/model.safetensors),Weights/default,Tests/Fixtures/tiny)
 
-.PHONY: run tag-example test test-deploy test-api test-browser test-cluster fuzz test-tools build release deps venv fixtures bench eval clean
+.PHONY: run tag-example bench-compare test test-deploy test-api test-browser test-cluster fuzz test-tools build release deps venv fixtures bench eval clean
 
 ## Install OpenBLAS (headers + pkg-config file) when it is missing.
 deps:
@@ -63,6 +63,11 @@ test-cluster: release
 bench: release
 	.build/release/ner bench --model Tests/Fixtures/base-geometry-f16 --sequence-length 128 --iterations 50
 	.build/release/ner bench --model Tests/Fixtures/base-geometry-f16 --sequence-length 128 --iterations 50 --threads 1
+
+## BertNER vs ONNX Runtime (plain, optimised, int8) and PyTorch on the same weights and inputs.
+bench-compare: release venv
+	$(VENV)/bin/pip install -q -r Benchmarks/compare/requirements.txt
+	$(VENV)/bin/python Benchmarks/compare/compare.py
 
 ## Entity F1 of the default model on the MSRA test set (needs ../shared/data/msra).
 eval: release

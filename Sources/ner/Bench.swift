@@ -25,26 +25,47 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(name: .long, help: "JSON file with the token ids to run ([[id, …], …]); overrides --batch and --sequence-length, so that peers run the same inputs.")
+    var inputs: String?
+
+    @Option(name: .long, help: "Write the logits of the inputs as JSON ([[[float × labels] × tokens] × sequences]) for cross-engine checks.")
+    var logitsOut: String?
+
     func validate() throws {
         guard batch > 0, sequenceLength > 0, iterations > 0 else {
             throw ValidationError("--batch, --sequence-length and --iterations must be positive")
         }
     }
 
+    static func readInputs(_ path: String) throws -> [[Int32]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let rows = try JSONSerialization.jsonObject(with: data) as? [[Int]], !rows.isEmpty else {
+            throw ValidationError("\(path): expected a JSON array of arrays of token ids")
+        }
+        return rows.map { $0.map { Int32($0) } }
+    }
+
+    static func randomSequences(batch: Int, length: Int, vocabulary: Int) -> [[Int32]] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<batch).map { _ in (0..<length).map { _ in Int32.random(in: 0..<Int32(vocabulary), using: &generator) } }
+    }
+
     func run() throws {
         BLASThreads.set(threads)
         let classifier = try ModelBundle(directory: model).loadModel()
         let config = classifier.config
-        guard sequenceLength <= config.maxPositionEmbeddings else {
-            throw ValidationError("--sequence-length \(sequenceLength) exceeds the model's \(config.maxPositionEmbeddings) positions")
-        }
-        var generator = SystemRandomNumberGenerator()
-        let sequences = (0..<batch).map { _ in
-            (0..<sequenceLength).map { _ in Int32.random(in: 0..<Int32(config.vocabSize), using: &generator) }
+        let sequences = try inputs.map(Self.readInputs) ?? Self.randomSequences(batch: batch, length: sequenceLength, vocabulary: config.vocabSize)
+        guard let longest = sequences.map(\.count).max(), longest <= config.maxPositionEmbeddings else {
+            throw ValidationError("inputs must be non-empty and at most \(config.maxPositionEmbeddings) tokens long")
         }
         let packed = PackedBatch(sequences: sequences)
         let clock = ContinuousClock()
-        for _ in 0..<3 { _ = try classifier.logits(packed) }
+        let first = try classifier.logits(packed)
+        if let logitsOut {
+            let nested = first.map { m in (0..<m.rows).map { r in (0..<m.columns).map { Double(m[r, $0]) } } }
+            try JSONSerialization.data(withJSONObject: nested).write(to: URL(fileURLWithPath: logitsOut))
+        }
+        for _ in 0..<2 { _ = try classifier.logits(packed) }
         var samples: [Double] = []
         for _ in 0..<iterations {
             let start = clock.now
@@ -54,9 +75,13 @@ struct Bench: ParsableCommand {
         samples.sort()
         let median = samples[samples.count / 2]
         let p90 = samples[min(samples.count - 1, Int(Double(samples.count) * 0.9))]
-        let h = Double(config.hiddenSize), i = Double(config.intermediateSize), n = Double(sequenceLength)
-        let flopsPerLayer = 2 * n * (4 * h * h + 2 * h * i) + 4 * n * n * h
-        let gflops = Double(batch) * Double(config.numHiddenLayers) * flopsPerLayer / (median / 1000) / 1e9
+        let h = Double(config.hiddenSize), i = Double(config.intermediateSize)
+        let flops = sequences.reduce(0.0) { total, sequence in
+            let n = Double(sequence.count)
+            return total + Double(config.numHiddenLayers) * (2 * n * (4 * h * h + 2 * h * i) + 4 * n * n * h)
+        }
+        let gflops = flops / (median / 1000) / 1e9
+        let batch = sequences.count, sequenceLength = longest
         if json {
             let record: [String: Any] = ["model": model, "batch": batch, "sequence_length": sequenceLength,
                                          "threads": threads, "iterations": iterations, "median_ms": median,
