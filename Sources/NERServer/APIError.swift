@@ -46,6 +46,9 @@ public struct APIError: Error, Sendable, Equatable {
                                    message: "the model is still loading; retry shortly", retryAfter: 1)
     static let draining = APIError(status: .serviceUnavailable, code: "draining",
                                    message: "the server is shutting down; send the request to another replica", retryAfter: 1)
+    static func modelFailed(_ reason: String) -> APIError {
+        APIError(status: .serviceUnavailable, code: "model_failed", message: "the model failed to load: \(reason)")
+    }
     static func notFound(path: String) -> APIError {
         APIError(status: .notFound, code: "not_found", message: "no route for \(path); see /docs")
     }

@@ -154,9 +154,8 @@ public final class Batcher: Sendable {
                 job.continuation.resume(returning: Array(result.entities[next..<(next + job.texts.count)]))
                 next += job.texts.count
             }
-        case .failure(let error) where jobs.count > 1:
+        case .failure where jobs.count > 1:
             // One caller's input must not fail the others: run each job alone.
-            _ = error
             for job in jobs { await execute([job], on: pipeline) }
         case .failure(let error):
             jobs[0].continuation.resume(throwing: error)

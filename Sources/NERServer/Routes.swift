@@ -47,7 +47,7 @@ struct Routes: Sendable {
     private func health() throws -> Response {
         let phase = service.state.current
         if case .failed(let reason) = phase {
-            throw APIError(status: .serviceUnavailable, code: "model_failed", message: "the model failed to load: \(reason)")
+            throw APIError.modelFailed(reason)
         }
         return JSONBody.response(Status(status: "ok", state: phase.name))
     }
@@ -59,7 +59,7 @@ struct Routes: Sendable {
         case .loading: throw APIError.notReady
         case .draining: throw APIError.draining
         case .failed(let reason):
-            throw APIError(status: .serviceUnavailable, code: "model_failed", message: "the model failed to load: \(reason)")
+            throw APIError.modelFailed(reason)
         }
     }
 
@@ -92,7 +92,7 @@ struct Routes: Sendable {
             case .queueFull(let limit): throw APIError.queueFull(limit: limit)
             case .notReady:
                 if case .failed(let reason) = service.state.current {
-                    throw APIError(status: .serviceUnavailable, code: "model_failed", message: "the model failed to load: \(reason)")
+                    throw APIError.modelFailed(reason)
                 }
                 throw APIError.notReady
             case .shuttingDown: throw APIError.draining

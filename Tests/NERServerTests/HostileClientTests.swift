@@ -37,9 +37,7 @@ struct HostileClientTests {
         let server = try ServeProcessTests.Server(arguments: ["--drain-seconds", "0"])
         defer { kill(server.process.processIdentifier, SIGTERM); _ = server.waitForExit() }
         let session = URLSession(configuration: .ephemeral)
-        for _ in 0..<300 where await ServeProcessTests.get(server.url("/ready"), session: session) != 200 {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        #expect(try await server.waitUntilReady(session: session))
 
         // 10 MB: refused from Content-Length, without reading it all.
         let started = ContinuousClock.now

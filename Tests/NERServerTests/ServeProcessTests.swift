@@ -48,6 +48,15 @@ struct ServeProcessTests {
             return process.terminationStatus
         }
 
+        /// Polls /ready (up to 15 s); true once it answers 200.
+        func waitUntilReady(session: URLSession) async throws -> Bool {
+            for _ in 0..<300 {
+                if await ServeProcessTests.get(url("/ready"), session: session) == 200 { return true }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return false
+        }
+
         var standardError: String { String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
     }
 
@@ -68,12 +77,7 @@ struct ServeProcessTests {
     func gracefulShutdownUnderLoad() async throws {
         let server = try Server(arguments: ["--drain-seconds", "2"])
         let session = URLSession(configuration: .ephemeral)
-        var ready = false
-        for _ in 0..<300 where !ready {
-            ready = await Self.get(server.url("/ready"), session: session) == 200
-            if !ready { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(ready)
+        #expect(try await server.waitUntilReady(session: session))
 
         // All requests go out at once (one connection each), SIGTERM follows while most are still
         // queued or computing; a second wave arrives during the drain window. Every one must be a 200.

@@ -144,8 +144,7 @@ public struct NERPipeline: Sendable {
         }
         let scalars = Array(text.unicodeScalars)
         return scheme.spans(pieceTags).map { span in
-            // max: pieces sharing one character have equal offsets; never let a span run backwards.
-            let start = pieces[span.start].start, end = max(start, pieces[span.end - 1].end)
+            let start = pieces[span.start].start, end = pieces[span.end - 1].end
             var word = String.UnicodeScalarView()
             word.append(contentsOf: scalars[start..<end])
             let score = probabilities[span.start..<span.end].reduce(1, *)
