@@ -55,6 +55,11 @@ def parse_args():
     p.add_argument("--warmup-fraction", type=float, default=0.06)
     p.add_argument("--batch-tokens", type=int, default=2048)
     p.add_argument("--pack-probability", type=float, default=0.5)
+    p.add_argument("--mention-replacement", type=float, default=0.0,
+                   help="probability that an entity in an NER example is replaced by a random training "
+                        "entity of the same type (the model must then find entities from context)")
+    p.add_argument("--piece-dropout", type=float, default=0.0,
+                   help="probability that an input piece of an NER example becomes [UNK] (labels kept)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--checkpoint-minutes", type=float, default=10.0)
@@ -89,20 +94,58 @@ class Data:
                             for s in self.dev]
         used = sorted({i for ids, _, _ in self.train_encoded for i in ids})
         self.mlm_vocab = torch.tensor(used)  # MLM predicts only ids seen in training text
+        # Every training mention as piece ids, by type, for mention replacement.
+        self.mentions = {}
+        for ids, _, labels in self.train_encoded:
+            for start, end, entity_type in self.piece_spans(labels):
+                self.mentions.setdefault(entity_type, []).append(ids[start:end])
 
-    def examples(self, epoch, seed, pack_probability):
+    def piece_spans(self, label_ids):
+        return spans_from_tags([self.labels[k] for k in label_ids])
+
+    def replace_mentions(self, ids, labels, probability, rng):
+        """Swap each entity, with the given probability, for a random mention of the same type:
+        the model sees the same context around many names and cannot just memorise the names."""
+        if probability <= 0:
+            return ids, labels
+        out_ids, out_labels, cursor = [], [], 0
+        for start, end, entity_type in self.piece_spans(labels):
+            if rng.random() >= probability:
+                continue
+            new = rng.choice(self.mentions[entity_type])
+            if len(ids) - (end - start) + len(new) > self.max_pieces:
+                continue
+            out_ids += ids[cursor:start] + list(new)
+            out_labels += labels[cursor:start] + self.mention_labels(len(new), entity_type)
+            cursor = end
+        return out_ids + ids[cursor:], out_labels + labels[cursor:]
+
+    def mention_labels(self, length, entity_type):
+        if length == 1:
+            return [self.label_to_id[f"S-{entity_type}"]]
+        inner = [self.label_to_id[f"I-{entity_type}"]] * (length - 2)
+        return [self.label_to_id[f"B-{entity_type}"]] + inner + [self.label_to_id[f"E-{entity_type}"]]
+
+    def examples(self, epoch, seed, pack_probability, mention_replacement=0.0):
         """(ids, labels) examples for one epoch: consecutive sentences, sometimes packed."""
         rng = random.Random(seed * 1000 + epoch)
         out, i, n = [], 0, len(self.train_encoded)
+
+        def sentence(k):
+            ids, _, labels = self.train_encoded[k]
+            return self.replace_mentions(list(ids), list(labels), mention_replacement, rng)
+
         while i < n:
-            ids, _, labels = self.train_encoded[i]
-            ids, labels = list(ids), list(labels)
+            ids, labels = sentence(i)
             i += 1
             if rng.random() < pack_probability:
                 target = rng.randint(64, self.max_pieces)
                 while i < n and len(ids) + len(self.train_encoded[i][0]) <= target:
-                    ids += self.train_encoded[i][0]
-                    labels += self.train_encoded[i][2]
+                    more_ids, more_labels = sentence(i)
+                    if len(ids) + len(more_ids) > self.max_pieces:
+                        break
+                    ids += more_ids
+                    labels += more_labels
                     i += 1
             out.append((ids, labels))
         return out
@@ -297,7 +340,8 @@ def main():
         total = mlm_total if phase == "mlm" else ner_total
         warmup = max(1, int(args.warmup_fraction * total))
         epoch = state["step"] // steps_per_epoch
-        examples = data.examples(epoch + (0 if phase == "mlm" else 1000), args.seed, args.pack_probability)
+        examples = data.examples(epoch + (0 if phase == "mlm" else 1000), args.seed, args.pack_probability,
+                                 args.mention_replacement if phase == "ner" else 0.0)
         epoch_batches = batches(examples, args.batch_tokens, random.Random(args.seed * 7 + epoch))
         start_in_epoch = state["step"] - epoch * steps_per_epoch
         window_loss, window_tokens, window_start = 0.0, 0, time.time()
@@ -317,6 +361,11 @@ def main():
                 logits = mlm_head(hidden[chosen])
                 loss = nn.functional.cross_entropy(logits, targets[chosen])
             else:
+                if args.piece_dropout > 0:
+                    # [UNK] rather than [MASK]: inference text has unknown characters, never masks.
+                    dropped = (torch.rand(ids.shape, generator=mask_rng) < args.piece_dropout) & (attention == 1)
+                    dropped &= (ids != 101) & (ids != 102)
+                    ids = ids.masked_fill(dropped, 100)
                 emissions = model.emissions(ids, attention)[:, 1:-1]
                 loss = model.crf.neg_log_likelihood(emissions, labels, attention[:, 2:].bool())
             optimizer.zero_grad(set_to_none=True)

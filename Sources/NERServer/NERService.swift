@@ -24,8 +24,12 @@ public final class NERService: Sendable {
                 loader: (@Sendable () throws -> NERPipeline)? = nil) {
         self.configuration = configuration
         self.logger = logger
-        let directory = configuration.modelDirectory, stride = configuration.stride
-        self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride) }
+        let directory = configuration.modelDirectory, stride = configuration.stride, threads = configuration.threads
+        self.loader = loader ?? {
+            var pipeline = try NERPipeline(modelDirectory: directory, stride: stride)
+            if threads > 0 { pipeline.threads = threads }
+            return pipeline
+        }
         batcher = Batcher(maxBatchTokens: configuration.maxBatchTokens,
                           maxWait: .milliseconds(configuration.maxWaitMilliseconds),
                           maxQueue: configuration.maxQueue, metrics: metrics)

@@ -16,7 +16,7 @@ public struct ServerConfiguration: Sendable {
     public var maxWaitMilliseconds: Int = 2
     /// Most texts waiting for the model; beyond it requests get 503 + Retry-After.
     public var maxQueue: Int = 512
-    /// OpenBLAS threads for inference (0: leave OpenBLAS's default).
+    /// Cores one forward pass uses (0: every active processor).
     public var threads: Int = 0
     /// After SIGTERM, how long `/ready` answers 503 while requests are still served, so that load
     /// balancers stop sending before the listener closes.

@@ -19,7 +19,7 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Timed repetitions (after 3 warm-up runs).")
     var iterations: Int = 30
 
-    @Option(name: .long, help: "OpenBLAS threads.")
+    @Option(name: .long, help: "Cores the forward pass uses.")
     var threads: Int = 2
 
     @Flag(name: .long, help: "Print one JSON object instead of text.")
@@ -51,7 +51,6 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.set(threads)
         let classifier = try ModelBundle(directory: model).loadModel()
         let config = classifier.config
         let sequences = try inputs.map(Self.readInputs) ?? Self.randomSequences(batch: batch, length: sequenceLength, vocabulary: config.vocabSize)
@@ -60,16 +59,17 @@ struct Bench: ParsableCommand {
         }
         let packed = PackedBatch(sequences: sequences)
         let clock = ContinuousClock()
-        let first = try classifier.logits(packed)
+        let workspace = ForwardWorkspace(threads: threads)
+        let first = try classifier.logits(packed, workspace: workspace)
         if let logitsOut {
             let nested = first.map { m in (0..<m.rows).map { r in (0..<m.columns).map { Double(m[r, $0]) } } }
             try JSONSerialization.data(withJSONObject: nested).write(to: URL(fileURLWithPath: logitsOut))
         }
-        for _ in 0..<2 { _ = try classifier.logits(packed) }
+        for _ in 0..<2 { _ = try classifier.logits(packed, workspace: workspace) }
         var samples: [Double] = []
         for _ in 0..<iterations {
             let start = clock.now
-            _ = try classifier.logits(packed)
+            _ = try classifier.logits(packed, workspace: workspace)
             samples.append((clock.now - start).seconds * 1000)
         }
         samples.sort()

@@ -19,7 +19,7 @@ struct Eval: ParsableCommand {
     @Option(name: .long, help: "Sentences per forward pass.")
     var batchSize: Int = 64
 
-    @Option(name: .long, help: "OpenBLAS threads.")
+    @Option(name: .long, help: "Cores one forward pass uses.")
     var threads: Int = 2
 
     @Flag(name: .long, help: "Print the scores as JSON.")
@@ -29,8 +29,8 @@ struct Eval: ParsableCommand {
         guard let scheme = TagScheme(rawValue: format.uppercased()) else {
             throw ValidationError("--format must be bioes, bio or bmes, not '\(format)'")
         }
-        BLASThreads.set(threads)
-        let pipeline = try NERPipeline(modelDirectory: model)
+        var pipeline = try NERPipeline(modelDirectory: model)
+        pipeline.threads = threads
         let sentences = try TaggedCorpus.read(path: data)
         var metrics = EntityMetrics()
         let clock = ContinuousClock()

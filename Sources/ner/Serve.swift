@@ -35,7 +35,7 @@ struct Serve: AsyncParsableCommand {
     var maxWaitMs: Int = Environment.int("NER_MAX_WAIT_MS") ?? ServerConfiguration().maxWaitMilliseconds
     @Option(help: "Most texts waiting for the model; beyond, 503 + Retry-After (env NER_MAX_QUEUE).")
     var maxQueue: Int = Environment.int("NER_MAX_QUEUE") ?? ServerConfiguration().maxQueue
-    @Option(help: "OpenBLAS threads; 0 keeps OpenBLAS's default (env NER_THREADS).")
+    @Option(help: "Cores one forward pass uses; 0 uses every active processor (env NER_THREADS).")
     var threads: Int = Environment.int("NER_THREADS") ?? 0
     @Option(help: "Seconds /ready reports 503 before the listener closes after SIGTERM (env NER_DRAIN_SECONDS).")
     var drainSeconds: Double = Environment.double("NER_DRAIN_SECONDS") ?? ServerConfiguration().drainSeconds
@@ -65,7 +65,6 @@ struct Serve: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        if threads > 0 { BLASThreads.set(threads) }
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port

@@ -13,10 +13,12 @@ struct BatchingTests {
         let sequences = lengths.map { n in
             (0..<n).map { _ in Int32.random(in: 0..<Int32(classifier.config.vocabSize), using: &rng) }
         }
-        let batched = try classifier.logits(PackedBatch(sequences: sequences))
+        // The batch split over two threads; the singles through one reused (shrinking and growing) workspace.
+        let batched = try classifier.logits(PackedBatch(sequences: sequences), workspace: ForwardWorkspace(threads: 2))
+        let reused = ForwardWorkspace(threads: 1)
         var worst: Float = 0
-        for (k, sequence) in sequences.enumerated() {
-            let alone = try classifier.logits(PackedBatch(sequences: [sequence]))[0]
+        for (k, sequence) in sequences.enumerated().reversed() {
+            let alone = try classifier.logits(PackedBatch(sequences: [sequence]), workspace: reused)[0]
             worst = max(worst, batched[k].maxAbsoluteDifference(to: alone))
         }
         // sgemm may block rows differently for different batch sizes; allow float rounding only.

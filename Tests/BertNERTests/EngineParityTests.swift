@@ -6,17 +6,21 @@ import Testing
 struct EngineParityTests {
     static let tolerance: Float = 1e-4
 
-    @Test("embeddings, every layer and logits within 1e-4", arguments: EngineFixture.names)
-    func hiddenStatesAndLogits(name: String) throws {
+    @Test("embeddings, every layer and logits within 1e-4, on one thread and split over two",
+          arguments: EngineFixture.names, [1, 2])
+    func hiddenStatesAndLogits(name: String, threads: Int) throws {
         let fixture = try EngineFixture(name)
         let classifier = try fixture.bundle.loadModel()
         let config = classifier.config
         let batch = PackedBatch(sequences: fixture.reference.sequences)
         var embeddings: Matrix?
         var layers: [Int: Matrix] = [:]
-        let hidden = try classifier.bert.forward(batch, observeEmbeddings: { embeddings = $0 },
-                                                 observeLayer: { layers[$0] = $1 })
-        let logits = classifier.head.forward(hidden)
+        let workspace = ForwardWorkspace(threads: threads)
+        let buffers = try classifier.bert.forward(batch, workspace: workspace,
+                                                  observeEmbeddings: { embeddings = $0.copy() },
+                                                  observeLayer: { layers[$0] = $1.copy() })
+        classifier.head.forward(buffers.hidden, into: buffers.logits, pool: workspace.pool)
+        let logits = buffers.logits.copy()
         var worst: Float = 0
         for (k, range) in batch.ranges.enumerated() {
             let checks: [(String, Matrix?, Int)] = [("embeddings", embeddings, config.hiddenSize)]
@@ -29,7 +33,7 @@ struct EngineParityTests {
                 worst = max(worst, difference)
             }
         }
-        print("parity \(name): max |Δ| over all intermediates and logits = \(worst)")
+        print("parity \(name), \(threads) threads: max |Δ| over all intermediates and logits = \(worst)")
     }
 
     @Test("CRF Viterbi paths equal PyTorch's", arguments: EngineFixture.names)

@@ -8,7 +8,9 @@ public struct BertAttention: Sendable {
         output = try BertSelfOutput(weights: weights, prefix: "\(prefix).output", config: config)
     }
 
-    public func forward(_ hidden: Matrix, ranges: [Range<Int>]) -> Matrix {
-        output.forward(selfAttention.forward(hidden, ranges: ranges), input: hidden)
+    /// `buffers.hidden` → `buffers.attended`.
+    public func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool) {
+        selfAttention.forward(buffers.hidden, ranges: ranges, buffers: buffers, pool: pool)
+        output.forward(buffers.context, input: buffers.hidden, into: buffers.attended, pool: pool)
     }
 }

@@ -17,23 +17,25 @@ public struct BertEmbeddings: Sendable {
                                   epsilon: config.layerNormEpsilon)
     }
 
-    /// `[batch.tokenCount, H]`. Ids must be valid (`BertModel.validate` checks them first).
-    public func forward(_ batch: PackedBatch) -> Matrix {
+    /// Writes `[batch.tokenCount, H]` to `output`. Ids must be valid (`BertModel.validate` checks them first).
+    public func forward(_ batch: PackedBatch, into output: MatrixSlice, pool: ComputePool) {
         let h = wordEmbeddings.columns
-        var output = Matrix(zeros: batch.tokenCount, h)
-        output.storage.withUnsafeMutableBufferPointer { out in
-            for t in 0..<batch.tokenCount {
-                let word = Int(batch.tokenIDs[t]) * h
-                let position = Int(batch.positions[t]) * h
-                let type = Int(batch.tokenTypeIDs[t]) * h
-                for i in 0..<h {
-                    // Same summation order as PyTorch: (word + token type) + position.
-                    out[t * h + i] = wordEmbeddings.storage[word + i] + tokenTypeEmbeddings.storage[type + i]
-                        + positionEmbeddings.storage[position + i]
+        pool.forEachRowBlock(batch.tokenCount) { rows in
+            wordEmbeddings.storage.withUnsafeBufferPointer { words in
+                positionEmbeddings.storage.withUnsafeBufferPointer { positions in
+                    tokenTypeEmbeddings.storage.withUnsafeBufferPointer { types in
+                        for t in rows {
+                            let word = words.baseAddress! + Int(batch.tokenIDs[t]) * h
+                            let position = positions.baseAddress! + Int(batch.positions[t]) * h
+                            let type = types.baseAddress! + Int(batch.tokenTypeIDs[t]) * h
+                            let out = output.row(t)
+                            // Same summation order as PyTorch: (word + token type) + position.
+                            for i in 0..<h { out[i] = word[i] + type[i] + position[i] }
+                        }
+                    }
                 }
             }
         }
-        layerNorm.forward(&output)
-        return output
+        layerNorm.forward(output, pool: pool)
     }
 }

@@ -8,13 +8,13 @@ public struct BertEncoder: Sendable {
         }
     }
 
-    /// The last layer's output; `observe` sees every layer's output in order (parity tests).
-    public func forward(_ hidden: Matrix, ranges: [Range<Int>], observe: ((Int, Matrix) -> Void)? = nil) -> Matrix {
-        var state = hidden
+    /// Runs every layer over `buffers.hidden` in place; `observe` sees each layer's output in
+    /// order (parity tests).
+    public func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool,
+                        observe: ((Int, MatrixSlice) -> Void)? = nil) {
         for (index, layer) in layers.enumerated() {
-            state = layer.forward(state, ranges: ranges)
-            observe?(index, state)
+            layer.forward(buffers, ranges: ranges, pool: pool)
+            observe?(index, buffers.hidden)
         }
-        return state
     }
 }

@@ -9,9 +9,7 @@ public struct BertIntermediate: Sendable {
         activation = config.hiddenActivation
     }
 
-    public func forward(_ hidden: Matrix) -> Matrix {
-        var output = dense.forward(hidden)
-        activation.apply(&output.storage)
-        return output
+    public func forward(_ hidden: MatrixSlice, into output: MatrixSlice, pool: ComputePool) {
+        dense.forward(hidden, into: output, pool: pool, activation: activation)
     }
 }

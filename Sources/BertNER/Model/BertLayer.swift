@@ -10,8 +10,11 @@ public struct BertLayer: Sendable {
         output = try BertOutput(weights: weights, prefix: "\(prefix).output", config: config)
     }
 
-    public func forward(_ hidden: Matrix, ranges: [Range<Int>]) -> Matrix {
-        let attended = attention.forward(hidden, ranges: ranges)
-        return output.forward(intermediate.forward(attended), input: attended)
+    /// Replaces `buffers.hidden` with the layer's output (the input is dead once the attention
+    /// block has added it back in, so the feed-forward result can take its place).
+    public func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool) {
+        attention.forward(buffers, ranges: ranges, pool: pool)
+        intermediate.forward(buffers.attended, into: buffers.intermediate, pool: pool)
+        output.forward(buffers.intermediate, input: buffers.attended, into: buffers.hidden, pool: pool)
     }
 }

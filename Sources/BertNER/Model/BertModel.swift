@@ -41,13 +41,18 @@ public struct BertModel: Sendable {
         }
     }
 
-    /// Final hidden states `[batch.tokenCount, H]`. `observeEmbeddings` / `observeLayer` see the
-    /// intermediate states (the parity tests compare each one with PyTorch).
-    public func forward(_ batch: PackedBatch, observeEmbeddings: ((Matrix) -> Void)? = nil,
-                        observeLayer: ((Int, Matrix) -> Void)? = nil) throws -> Matrix {
+    /// Runs embeddings and encoder; the final hidden states `[batch.tokenCount, H]` are left in
+    /// the returned buffers' `hidden` (valid until the workspace's next pass). `observeEmbeddings` /
+    /// `observeLayer` see the intermediate states (the parity tests compare each one with PyTorch).
+    public func forward(_ batch: PackedBatch, workspace: ForwardWorkspace,
+                        observeEmbeddings: ((MatrixSlice) -> Void)? = nil,
+                        observeLayer: ((Int, MatrixSlice) -> Void)? = nil) throws -> ForwardWorkspace.Buffers {
         try validate(batch)
-        let embedded = embeddings.forward(batch)
-        observeEmbeddings?(embedded)
-        return encoder.forward(embedded, ranges: batch.ranges, observe: observeLayer)
+        let longest = batch.ranges.map(\.count).max() ?? 0
+        let buffers = workspace.buffers(config: config, tokens: batch.tokenCount, longest: longest)
+        embeddings.forward(batch, into: buffers.hidden, pool: workspace.pool)
+        observeEmbeddings?(buffers.hidden)
+        encoder.forward(buffers, ranges: batch.ranges, pool: workspace.pool, observe: observeLayer)
+        return buffers
     }
 }

@@ -10,9 +10,9 @@ public struct BertOutput: Sendable {
                                   epsilon: config.layerNormEpsilon)
     }
 
-    public func forward(_ intermediate: Matrix, input: Matrix) -> Matrix {
-        var output = dense.forward(intermediate)
-        layerNorm.forward(&output, residual: input)
-        return output
+    /// `output = LayerNorm(intermediate · Wᵀ + b + input)`.
+    public func forward(_ intermediate: MatrixSlice, input: MatrixSlice, into output: MatrixSlice, pool: ComputePool) {
+        dense.forward(intermediate, into: output, pool: pool)
+        layerNorm.forward(output, residual: input, pool: pool)
     }
 }

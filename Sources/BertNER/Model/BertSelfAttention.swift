@@ -2,7 +2,8 @@
 ///
 /// The query, key and value projections are concatenated at load into one `[3H, H]` weight, so
 /// one GEMM produces Q|K|V for the whole packed batch. Then, per sequence and head, two strided
-/// GEMMs address that head's columns in place: scores = Q·Kᵀ/√d, softmax, context = P·V.
+/// GEMMs address that head's columns in place: scores = Q·Kᵀ/√d, softmax, context = P·V. The
+/// (sequence, head) pairs are spread over the pool's threads, each with its own score block.
 /// Packing replaces Hugging Face's additive padding mask: a token only ever sees keys of its own
 /// sequence, which is exactly what the mask's −∞ entries achieve in a padded batch.
 public struct BertSelfAttention: Sendable {
@@ -20,37 +21,33 @@ public struct BertSelfAttention: Sendable {
         headSize = config.headSize
     }
 
-    /// Context vectors `[tokens, H]` (heads side by side, as HF's reshape leaves them).
-    public func forward(_ hidden: Matrix, ranges: [Range<Int>]) -> Matrix {
+    /// Writes the context vectors of `hidden` to `buffers.context` (heads side by side, as HF's
+    /// reshape leaves them), using `buffers.queryKeyValue` and `buffers.scores` on the way.
+    public func forward(_ hidden: MatrixSlice, ranges: [Range<Int>], buffers: ForwardWorkspace.Buffers,
+                        pool: ComputePool) {
         let h = heads * headSize
-        let qkv = queryKeyValue.forward(hidden)
-        var context = Matrix(zeros: hidden.rows, h)
-        let longest = ranges.map(\.count).max() ?? 0
-        var scores = [Float](repeating: 0, count: longest * longest)
+        let qkv = buffers.queryKeyValue, context = buffers.context
+        queryKeyValue.forward(hidden, into: qkv, pool: pool)
         let scale = 1 / Float(headSize).squareRoot()
-        qkv.storage.withUnsafeBufferPointer { qkvBuffer in
-            context.storage.withUnsafeMutableBufferPointer { contextBuffer in
-                scores.withUnsafeMutableBufferPointer { scoreBuffer in
-                    guard let base = qkvBuffer.baseAddress, let out = contextBuffer.baseAddress,
-                          let p = scoreBuffer.baseAddress else { return }
-                    for range in ranges where !range.isEmpty {
-                        let n = range.count
-                        let rows = base + range.lowerBound * 3 * h
-                        for head in 0..<heads {
-                            let q = rows + head * headSize
-                            let k = rows + h + head * headSize
-                            let v = rows + 2 * h + head * headSize
-                            GEMM.product(rows: n, columns: n, inner: headSize, alpha: scale,
-                                         a: q, lda: 3 * h, b: k, ldb: 3 * h, transposeB: true, c: p, ldc: n)
-                            softmaxRows(p, rows: n, columns: n, stride: n)
-                            GEMM.product(rows: n, columns: headSize, inner: n, alpha: 1,
-                                         a: p, lda: n, b: v, ldb: 3 * h, transposeB: false,
-                                         c: out + range.lowerBound * h + head * headSize, ldc: h)
-                        }
-                    }
-                }
+        let pairs = ranges.count * heads
+        let parts = min(pool.threads, pairs)
+        pool.run(parts: parts) { part in
+            let p = buffers.scores + part * buffers.scoresPerThread
+            for pair in stride(from: part, to: pairs, by: parts) {
+                let range = ranges[pair / heads], head = pair % heads
+                let n = range.count
+                guard n > 0 else { continue }
+                let rows = qkv.row(range.lowerBound)
+                let q = rows + head * headSize
+                let k = rows + h + head * headSize
+                let v = rows + 2 * h + head * headSize
+                GEMM.product(rows: n, columns: n, inner: headSize, alpha: scale,
+                             a: q, lda: 3 * h, b: k, ldb: 3 * h, transposeB: true, c: p, ldc: n)
+                softmaxRows(p, rows: n, columns: n, stride: n)
+                GEMM.product(rows: n, columns: headSize, inner: n, alpha: 1,
+                             a: p, lda: n, b: v, ldb: 3 * h, transposeB: false,
+                             c: context.row(range.lowerBound) + head * headSize, ldc: h)
             }
         }
-        return context
     }
 }

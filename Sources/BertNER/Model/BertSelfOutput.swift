@@ -11,9 +11,9 @@ public struct BertSelfOutput: Sendable {
                                   epsilon: config.layerNormEpsilon)
     }
 
-    public func forward(_ context: Matrix, input: Matrix) -> Matrix {
-        var output = dense.forward(context)
-        layerNorm.forward(&output, residual: input)
-        return output
+    /// `output = LayerNorm(context · Wᵀ + b + input)`.
+    public func forward(_ context: MatrixSlice, input: MatrixSlice, into output: MatrixSlice, pool: ComputePool) {
+        dense.forward(context, into: output, pool: pool)
+        layerNorm.forward(output, residual: input, pool: pool)
     }
 }

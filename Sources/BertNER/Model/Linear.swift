@@ -14,7 +14,17 @@ public struct Linear: Sendable {
         bias = try weights.vector("\(prefix).bias", count: outputs)
     }
 
-    public func forward(_ x: Matrix) -> Matrix {
-        GEMM.linear(x, weight: weight, bias: bias)
+    /// `output = activation(input · Wᵀ + b)`, output columns split across the pool's threads; the
+    /// activation runs on each block while it is still in cache.
+    public func forward(_ input: MatrixSlice, into output: MatrixSlice, pool: ComputePool,
+                        activation: Activation? = nil) {
+        pool.forEachColumnBlock(weight.rows) { columns in
+            GEMM.linear(input, weight: weight, bias: bias, into: output, columns: columns)
+            if let activation {
+                for row in 0..<output.rows {
+                    activation.apply(output.row(row) + columns.lowerBound, count: columns.count)
+                }
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ public struct TokenClassificationHead: Sendable {
                                 outputs: config.labels.count)
     }
 
-    public func forward(_ hidden: Matrix) -> Matrix {
-        classifier.forward(hidden)
+    public func forward(_ hidden: MatrixSlice, into logits: MatrixSlice, pool: ComputePool) {
+        classifier.forward(hidden, into: logits, pool: pool)
     }
 }

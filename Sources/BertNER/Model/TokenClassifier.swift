@@ -13,10 +13,13 @@ public struct TokenClassifier: Sendable {
         crf = config.usesCRF ? try CRF(weights: weights, labelCount: config.labels.count) : nil
     }
 
-    /// Emissions (logits) per sequence of the batch, each `[sequence length, labels]`.
-    public func logits(_ batch: PackedBatch) throws -> [Matrix] {
-        let scores = head.forward(try bert.forward(batch))
-        return batch.ranges.map { scores.rows($0) }
+    /// Emissions (logits) per sequence of the batch, each `[sequence length, labels]`. Reusing
+    /// one `workspace` across calls avoids re-allocating the activations; its thread count decides
+    /// how many cores the pass uses.
+    public func logits(_ batch: PackedBatch, workspace: ForwardWorkspace = ForwardWorkspace()) throws -> [Matrix] {
+        let buffers = try bert.forward(batch, workspace: workspace)
+        head.forward(buffers.hidden, into: buffers.logits, pool: workspace.pool)
+        return batch.ranges.map { buffers.logits.copy(rows: $0) }
     }
 
     /// The best label path per sequence: CRF Viterbi, or per-token argmax without a CRF.

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The feed-forward activations `hidden_act` can name, computed exactly as Hugging Face's `ACT2FN`.
 public enum Activation: String, Sendable, Equatable, CaseIterable {
     /// `x · Φ(x)` with the exact erf (HF `gelu`, BERT's default).
@@ -19,22 +17,20 @@ public enum Activation: String, Sendable, Equatable, CaseIterable {
         }
     }
 
-    /// Applies the activation to every element in place.
-    public func apply(_ values: inout [Float]) {
+    /// Applies the activation to `count` floats in place.
+    public func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .gelu:
-            for i in values.indices {
-                let x = values[i]
-                values[i] = 0.5 * x * (1 + erff(x * 0.70710678118654752))
-            }
+            VectorMath.map(values, count: count) { x in x * 0.5 * (1 + VectorMath.erf(x * 0.70710678118654752)) }
         case .geluNew:
-            let c: Float = 0.79788456080286536  // sqrt(2 / π)
-            for i in values.indices {
-                let x = values[i]
-                values[i] = 0.5 * x * (1 + tanhf(c * (x + 0.044715 * x * x * x)))
+            // tanh(u) = 1 − 2 / (e^{2u} + 1), which saturates correctly at both ends.
+            VectorMath.map(values, count: count) { x in
+                let u = (x + x * x * x * 0.044715) * 0.79788456080286536  // sqrt(2 / π)
+                let tanh = 1 - 2 / (VectorMath.exp(u + u) + 1)
+                return x * 0.5 * (1 + tanh)
             }
         case .relu:
-            for i in values.indices { values[i] = max(0, values[i]) }
+            for i in 0..<count { values[i] = max(0, values[i]) }
         }
     }
 }

@@ -11,38 +11,37 @@ public struct LayerNorm: Sendable {
         self.epsilon = epsilon
     }
 
-    /// Normalises every row of `x` in place. With `residual`, normalises `x + residual` (BERT's
-    /// "Add & Norm"), saving a separate pass and buffer.
-    public func forward(_ x: inout Matrix, residual: Matrix? = nil) {
+    /// Normalises every row of `x` in place, rows split across the pool. With `residual`,
+    /// normalises `x + residual` (BERT's "Add & Norm"), saving a separate pass and buffer.
+    public func forward(_ x: MatrixSlice, residual: MatrixSlice? = nil, pool: ComputePool) {
         let width = x.columns
         precondition(width == weight.count, "LayerNorm width \(weight.count) ≠ input \(width)")
         if let residual {
             precondition(residual.rows == x.rows && residual.columns == width, "residual shape differs")
         }
-        x.storage.withUnsafeMutableBufferPointer { values in
+        pool.forEachRowBlock(x.rows) { rows in
             weight.withUnsafeBufferPointer { gamma in
                 bias.withUnsafeBufferPointer { beta in
-                    for row in 0..<x.rows {
-                        let base = row * width
+                    for row in rows {
+                        let values = x.row(row)
                         if let residual {
-                            residual.storage.withUnsafeBufferPointer { r in
-                                for i in 0..<width { values[base + i] += r[base + i] }
-                            }
+                            let r = residual.row(row)
+                            for i in 0..<width { values[i] += r[i] }
                         }
                         // Two passes (mean, then variance of the centred values), accumulated in
                         // Double: a Float running sum over 768+ values loses digits that show up
                         // downstream as 1e-5-level drift.
                         var sum: Double = 0
-                        for i in 0..<width { sum += Double(values[base + i]) }
+                        for i in 0..<width { sum += Double(values[i]) }
                         let mean = Float(sum / Double(width))
                         var squares: Double = 0
                         for i in 0..<width {
-                            let d = Double(values[base + i] - mean)
+                            let d = Double(values[i] - mean)
                             squares += d * d
                         }
                         let scale = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
                         for i in 0..<width {
-                            values[base + i] = (values[base + i] - mean) * scale * gamma[i] + beta[i]
+                            values[i] = (values[i] - mean) * scale * gamma[i] + beta[i]
                         }
                     }
                 }

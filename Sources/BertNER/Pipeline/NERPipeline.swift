@@ -13,7 +13,11 @@ public struct NERPipeline: Sendable {
     /// Tag each sentence on its own (see `SentenceSplitter` for why); false tags whole texts,
     /// windowing only where they exceed the model's positions.
     public var splitsSentences: Bool = true
+    /// Cores one forward pass may use (GEMM blocks, rows and attention heads run in parallel).
+    /// Defaults to the machine's active processors.
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     private let tags: [TagScheme.Tag]
+    private let workspaces = WorkspacePool()
 
     /// Loads the model and tokenizer from a bundle folder. `stride` is the overlap (in word pieces)
     /// between consecutive windows of a long text.
@@ -110,7 +114,8 @@ public struct NERPipeline: Sendable {
                 tokens += sequences[end].count
                 end += 1
             }
-            let logits = try model.logits(PackedBatch(sequences: Array(sequences[start..<end])))
+            let batch = PackedBatch(sequences: Array(sequences[start..<end]))
+            let logits = try workspaces.withWorkspace(threads: max(1, threads)) { try model.logits(batch, workspace: $0) }
             let emissions = logits.map { $0.rows(1..<($0.rows - 1)) }
             let paths = model.decode(emissions)
             for (scores, path) in zip(emissions, paths) {

@@ -1,0 +1,26 @@
+/// A row-major `rows × columns` view of memory owned elsewhere (a `ForwardWorkspace` buffer):
+/// the forward pass reads and writes through these instead of allocating a `Matrix` per step.
+///
+/// Unchecked `Sendable`: parallel parts of a forward pass write through the same slice, and each
+/// part writes only its own tile or rows (see `ComputePool`), so writes never overlap.
+public struct MatrixSlice: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<Float>
+    public let rows: Int
+    public let columns: Int
+
+    public init(base: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        self.base = base
+        self.rows = rows
+        self.columns = columns
+    }
+
+    @inline(__always)
+    public func row(_ index: Int) -> UnsafeMutablePointer<Float> { base + index * columns }
+
+    /// An owned copy (for callers and tests that keep a result past the next forward pass).
+    public func copy(rows range: Range<Int>? = nil) -> Matrix {
+        let range = range ?? 0..<rows
+        return Matrix(rows: range.count, columns: columns,
+                      storage: Array(UnsafeBufferPointer(start: row(range.lowerBound), count: range.count * columns)))
+    }
+}
