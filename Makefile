@@ -7,7 +7,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MODEL ?= $(if $(wildcard Weights/default/model.safetensors),Weights/default,Tests/Fixtures/tiny)
 
-.PHONY: run tag-example bench-compare test test-deploy test-api test-browser test-cluster fuzz test-tools build release deps venv fixtures bench eval clean
+.PHONY: run tag-example bench-compare bench-http test test-deploy test-api test-browser test-cluster fuzz test-tools build release deps venv fixtures bench eval clean
 
 ## Install OpenBLAS (headers + pkg-config file) when it is missing.
 deps:
@@ -59,15 +59,22 @@ test-browser: release
 test-cluster: release
 	Tests/integration/cluster.sh
 
-## Latency of the bert-base-geometry layer fixture at seq 128 (see Docs/ARCHITECTURE.md).
-bench: release
-	.build/release/ner bench --model Tests/Fixtures/base-geometry-f16 --sequence-length 128 --iterations 50
-	.build/release/ner bench --model Tests/Fixtures/base-geometry-f16 --sequence-length 128 --iterations 50 --threads 1
+## The engine micro-benchmarks (Benchmarks/, ordo-one/benchmark): whole-model and layer latency,
+## tokenizer throughput, mallocs per forward. BENCH_ARGS="--filter default.*" picks some.
+bench: deps
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark $(BENCH_ARGS)
 
 ## BertNER vs ONNX Runtime (plain, optimised, int8) and PyTorch on the same weights and inputs.
 bench-compare: release venv
 	$(VENV)/bin/pip install -q -r Benchmarks/compare/requirements.txt
 	$(VENV)/bin/python Benchmarks/compare/compare.py
+
+## ner serve vs a FastAPI + ONNX Runtime server on the same model, over HTTP with wrk (~3 minutes;
+## a smoke run: make bench-http BENCH_HTTP_ARGS="--seconds 2").
+BENCH_HTTP_ARGS ?=
+bench-http: release venv
+	$(VENV)/bin/pip install -q -r Benchmarks/compare/requirements.txt
+	$(VENV)/bin/python Benchmarks/http/http_compare.py $(BENCH_HTTP_ARGS)
 
 ## Entity F1 of the default model on the MSRA test set (needs ../shared/data/msra).
 eval: release

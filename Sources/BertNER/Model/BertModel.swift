@@ -48,7 +48,7 @@ public struct BertModel: Sendable {
                         observeEmbeddings: ((MatrixSlice) -> Void)? = nil,
                         observeLayer: ((Int, MatrixSlice) -> Void)? = nil) throws -> ForwardWorkspace.Buffers {
         try validate(batch)
-        let longest = batch.ranges.map(\.count).max() ?? 0
+        let longest = batch.ranges.reduce(0) { max($0, $1.count) }
         let buffers = workspace.buffers(config: config, tokens: batch.tokenCount, longest: longest)
         embeddings.forward(batch, into: buffers.hidden, pool: workspace.pool)
         observeEmbeddings?(buffers.hidden)

@@ -17,9 +17,16 @@ public struct TokenClassifier: Sendable {
     /// one `workspace` across calls avoids re-allocating the activations; its thread count decides
     /// how many cores the pass uses.
     public func logits(_ batch: PackedBatch, workspace: ForwardWorkspace = ForwardWorkspace()) throws -> [Matrix] {
+        let scores = try emissions(batch, workspace: workspace)
+        return batch.ranges.map { scores.copy(rows: $0) }
+    }
+
+    /// The logits of the whole packed batch `[batch.tokenCount, labels]`, left in the workspace
+    /// (valid until its next pass): the allocation-free form of `logits`.
+    public func emissions(_ batch: PackedBatch, workspace: ForwardWorkspace) throws -> MatrixSlice {
         let buffers = try bert.forward(batch, workspace: workspace)
         head.forward(buffers.hidden, into: buffers.logits, pool: workspace.pool)
-        return batch.ranges.map { buffers.logits.copy(rows: $0) }
+        return buffers.logits
     }
 
     /// The best label path per sequence: CRF Viterbi, or per-token argmax without a CRF.

@@ -28,18 +28,10 @@ public struct LayerNorm: Sendable {
                             let r = residual.row(row)
                             for i in 0..<width { values[i] += r[i] }
                         }
-                        // Two passes (mean, then variance of the centred values), accumulated in
-                        // Double: a Float running sum over 768+ values loses digits that show up
-                        // downstream as 1e-5-level drift.
-                        var sum: Double = 0
-                        for i in 0..<width { sum += Double(values[i]) }
-                        let mean = Float(sum / Double(width))
-                        var squares: Double = 0
-                        for i in 0..<width {
-                            let d = Double(values[i] - mean)
-                            squares += d * d
-                        }
-                        let scale = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
+                        let mean = Self.sum(values, width) { $0 } / Float(width)
+                        let centre = VectorMath.Vector(repeating: mean)
+                        let variance = Self.sum(values, width) { ($0 - centre) * ($0 - centre) } / Float(width)
+                        let scale = 1 / (variance + epsilon).squareRoot()
                         for i in 0..<width {
                             values[i] = (values[i] - mean) * scale * gamma[i] + beta[i]
                         }
@@ -47,5 +39,32 @@ public struct LayerNorm: Sendable {
                 }
             }
         }
+    }
+
+    /// Σ term(x) over a row, in 32 interleaved partial sums (4 × 8 lanes): vectorised, and each
+    /// partial sum adds only width/32 terms, so Float keeps the digits a single running sum over
+    /// 768+ values would lose.
+    @inline(__always)
+    static func sum(_ values: UnsafeMutablePointer<Float>, _ count: Int,
+                    _ term: (VectorMath.Vector) -> VectorMath.Vector) -> Float {
+        var partial = (VectorMath.Vector(), VectorMath.Vector(), VectorMath.Vector(), VectorMath.Vector())
+        let raw = UnsafeRawPointer(values)
+        var i = 0
+        while i + 32 <= count {
+            partial.0 += term(raw.loadUnaligned(fromByteOffset: 4 * i, as: VectorMath.Vector.self))
+            partial.1 += term(raw.loadUnaligned(fromByteOffset: 4 * (i + 8), as: VectorMath.Vector.self))
+            partial.2 += term(raw.loadUnaligned(fromByteOffset: 4 * (i + 16), as: VectorMath.Vector.self))
+            partial.3 += term(raw.loadUnaligned(fromByteOffset: 4 * (i + 24), as: VectorMath.Vector.self))
+            i += 32
+        }
+        while i < count {  // the last < 32 values, eight at a time; lanes past the end count 0
+            var tail = VectorMath.Vector()
+            let valid = min(8, count - i)
+            for k in 0..<valid { tail[k] = values[i + k] }
+            let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+            partial.0 += term(tail).replacing(with: 0, where: lanes .>= Int32(valid))
+            i += valid
+        }
+        return ((partial.0 + partial.1) + (partial.2 + partial.3)).sum()
     }
 }

@@ -8,7 +8,9 @@ enum VectorMath {
     /// e^x, relative error ≈ 1e-7 (Cephes `expf` polynomial); exact 0 below −87.3, clamped above 88.7.
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
-        let clamped = x.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.7))
+        // `replacing` compiles to compare + blend; `clamped`/`pointwiseMin` stay generic calls.
+        let low = Vector(repeating: -87.3), high = Vector(repeating: 88.7)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         // n = round(x / ln 2): adding 1.5 · 2²³ rounds to an integer, whose value then sits in
         // the low mantissa bits (no float → int conversion needed).
         let magic = Vector(repeating: 12_582_912)
@@ -25,7 +27,7 @@ enum VectorMath {
         // Multiply by 2ⁿ by adding n to the exponent field.
         let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let scaled = unsafeBitCast(unsafeBitCast(p, to: SIMD8<Int32>.self) &+ (integer &<< 23), to: Vector.self)
-        return scaled.replacing(with: 0, where: x .< -87.3)
+        return scaled.replacing(with: 0, where: x .< low)
     }
 
     /// erf(x), absolute error < 2e-7 (Abramowitz & Stegun 7.1.26 with exact-enough constants,

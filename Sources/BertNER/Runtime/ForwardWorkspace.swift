@@ -32,9 +32,12 @@ public final class ForwardWorkspace: @unchecked Sendable {
         let h = config.hiddenSize
         // Regions start on 64-byte boundaries relative to the allocation.
         func rounded(_ count: Int) -> Int { (count + 15) / 16 * 16 }
-        let widths = [h, 3 * h, h, h, config.intermediateSize, config.labels.count]
+        // hidden, Q|K|V, context, attended, intermediate, logits (a tuple: no allocation per pass).
+        let widths = (h, 3 * h, h, h, config.intermediateSize, config.labels.count)
         let scoresPerThread = rounded(longest * longest)
-        let needed = widths.reduce(0) { $0 + rounded(tokens * $1) } + pool.threads * scoresPerThread
+        let needed = rounded(tokens * widths.0) + rounded(tokens * widths.1) + rounded(tokens * widths.2)
+            + rounded(tokens * widths.3) + rounded(tokens * widths.4) + rounded(tokens * widths.5)
+            + pool.threads * scoresPerThread
         if needed > capacity || memory == nil {
             memory?.deallocate()
             capacity = max(needed, capacity * 3 / 2, 16)
@@ -46,8 +49,8 @@ public final class ForwardWorkspace: @unchecked Sendable {
             defer { next += rounded(tokens * width) }
             return MatrixSlice(base: next, rows: tokens, columns: width)
         }
-        return Buffers(hidden: take(widths[0]), queryKeyValue: take(widths[1]), context: take(widths[2]),
-                       attended: take(widths[3]), intermediate: take(widths[4]), logits: take(widths[5]),
+        return Buffers(hidden: take(widths.0), queryKeyValue: take(widths.1), context: take(widths.2),
+                       attended: take(widths.3), intermediate: take(widths.4), logits: take(widths.5),
                        scores: next, scoresPerThread: scoresPerThread)
     }
 }
