@@ -178,14 +178,15 @@ class Server:
             time.sleep(0.02)
 
     def wait_log_lines(self, marker, count, patience=300):
-        """Seconds from start until `count` log lines contain `marker` (the peer's workers each
-        report readiness; /ready alone says only that one of them is)."""
+        """Seconds from start until the log holds `marker` `count` times (the peer's workers each
+        report readiness; /ready alone says only that one of them is). Occurrences, not lines:
+        two workers writing at once can share a line."""
         while time.monotonic() - self.started < patience:
             with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                if sum(marker in line for line in f) >= count:
+                if f.read().count(marker) >= count:
                     return round(time.monotonic() - self.started, 3)
             time.sleep(0.02)
-        sys.exit(f"{self.name}: fewer than {count} '{marker}' lines after {patience} s; log: {self.log_path}")
+        sys.exit(f"{self.name}: fewer than {count} '{marker}' reports after {patience} s; log: {self.log_path}")
 
     def tail(self, lines=20):
         with open(self.log_path, encoding="utf-8", errors="replace") as f:

@@ -13,7 +13,7 @@ public struct ServerConfiguration: Sendable {
     /// Token budget of one dynamic batch (texts are packed up to this many characters).
     public var maxBatchTokens: Int = 4_096
     /// How long the batcher waits for company before running a lone request.
-    public var maxWaitMilliseconds: Int = 2
+    public var maxWaitMilliseconds: Int = 0
     /// Most texts waiting for the model; beyond it requests get 503 + Retry-After.
     public var maxQueue: Int = 512
     /// Cores one forward pass uses (0: every active processor).

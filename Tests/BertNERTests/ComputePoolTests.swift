@@ -1,0 +1,36 @@
+import Synchronization
+import Testing
+@testable import BertNER
+
+/// The hand-off between the calling thread and the pool's workers: every part of every region
+/// runs exactly once, whatever the mix of region sizes, including regions with fewer parts than
+/// threads (idle workers must not run a stale job) and pauses long enough for workers to sleep.
+@Suite("Compute pool")
+struct ComputePoolTests {
+    @Test("each part of 2,000 regions runs exactly once, on 1, 2 and 4 threads")
+    func everyPartOnce() async throws {
+        for threads in [1, 2, 4] {
+            let pool = ComputePool(threads: threads)
+            let counts = Mutex([Int](repeating: 0, count: threads))
+            var expected = [Int](repeating: 0, count: threads)
+            for region in 0..<2_000 {
+                let parts = 1 + region % threads
+                pool.run(parts: parts) { part in counts.withLock { $0[part] += 1 } }
+                for part in 0..<parts { expected[part] += 1 }
+                if region % 500 == 499 { try await Task.sleep(for: .milliseconds(20)) }  // workers fall asleep
+            }
+            #expect(counts.withLock { $0 } == expected, "\(threads) threads")
+        }
+    }
+
+    @Test("row and column blocks tile the range without gaps or overlaps")
+    func blocksTile() {
+        for count in [0, 1, 13, 64, 100, 768, 3072] {
+            for parts in 1...4 {
+                let blocks = (0..<parts).map { ComputePool.block($0, of: parts, in: count, multiple: 16) }
+                #expect(blocks.first?.lowerBound == 0 && blocks.last?.upperBound == count)
+                for (a, b) in zip(blocks, blocks.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+            }
+        }
+    }
+}
