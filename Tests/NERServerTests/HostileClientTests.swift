@@ -43,7 +43,8 @@ struct HostileClientTests {
         let started = ContinuousClock.now
         let (status, body) = try await Self.post(server, "/ner", body: Data(repeating: 0x61, count: 10 << 20), session: session)
         #expect(status == 413 && body.contains("body_too_large"))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Generous: on 2 busy cores (other suites run alongside) a refusal once took 7.7 s.
+        #expect(ContinuousClock.now - started < .seconds(10))
 
         // NUL: raw in a JSON string is invalid JSON; escaped it is just a character.
         let (rawStatus, rawBody) = try await Self.post(server, "/ner", body: Data(#"{"text":"北"#.utf8) + Data([0]) + Data(#"京"}"#.utf8), session: session)

@@ -19,12 +19,22 @@ public struct BertEmbeddings: Sendable {
 
     /// Writes `[batch.tokenCount, H]` to `output`. Ids must be valid (`BertModel.validate` checks them first).
     public func forward(_ batch: PackedBatch, into output: MatrixSlice, pool: ComputePool) {
-        let h = wordEmbeddings.columns
-        pool.forEachRowBlock(batch.tokenCount) { rows in
-            wordEmbeddings.storage.withUnsafeBufferPointer { words in
-                positionEmbeddings.storage.withUnsafeBufferPointer { positions in
-                    tokenTypeEmbeddings.storage.withUnsafeBufferPointer { types in
-                        for t in rows {
+        pool.run(parts: pool.rowParts(batch.tokenCount), Rows(embeddings: self, batch: batch, output: output))
+        layerNorm.forward(output, pool: pool)
+    }
+
+    /// The sums for one block of tokens per part.
+    private struct Rows: ParallelWork {
+        let embeddings: BertEmbeddings
+        let batch: PackedBatch
+        let output: MatrixSlice
+
+        func run(part: Int, of parts: Int) {
+            let h = embeddings.wordEmbeddings.columns
+            embeddings.wordEmbeddings.storage.withUnsafeBufferPointer { words in
+                embeddings.positionEmbeddings.storage.withUnsafeBufferPointer { positions in
+                    embeddings.tokenTypeEmbeddings.storage.withUnsafeBufferPointer { types in
+                        for t in ComputePool.block(part, of: parts, in: batch.tokenCount, multiple: 1) {
                             let word = words.baseAddress! + Int(batch.tokenIDs[t]) * h
                             let position = positions.baseAddress! + Int(batch.positions[t]) * h
                             let type = types.baseAddress! + Int(batch.tokenTypeIDs[t]) * h
@@ -36,6 +46,5 @@ public struct BertEmbeddings: Sendable {
                 }
             }
         }
-        layerNorm.forward(output, pool: pool)
     }
 }

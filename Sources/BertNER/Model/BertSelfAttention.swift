@@ -25,15 +25,23 @@ public struct BertSelfAttention: Sendable {
     /// reshape leaves them), using `buffers.queryKeyValue` and `buffers.scores` on the way.
     public func forward(_ hidden: MatrixSlice, ranges: [Range<Int>], buffers: ForwardWorkspace.Buffers,
                         pool: ComputePool) {
-        let h = heads * headSize
-        let qkv = buffers.queryKeyValue, context = buffers.context
-        queryKeyValue.forward(hidden, into: qkv, pool: pool)
-        let scale = 1 / Float(headSize).squareRoot()
+        queryKeyValue.forward(hidden, into: buffers.queryKeyValue, pool: pool)
         let pairs = ranges.count * heads
-        let parts = min(pool.threads, pairs)
-        pool.run(parts: parts) { part in
+        pool.run(parts: min(pool.threads, pairs), Pairs(attention: self, ranges: ranges, buffers: buffers))
+    }
+
+    /// Every `parts`-th (sequence, head) pair per part, each part with its own score block.
+    private struct Pairs: ParallelWork {
+        let attention: BertSelfAttention
+        let ranges: [Range<Int>]
+        let buffers: ForwardWorkspace.Buffers
+
+        func run(part: Int, of parts: Int) {
+            let heads = attention.heads, headSize = attention.headSize, h = heads * headSize
+            let qkv = buffers.queryKeyValue, context = buffers.context
+            let scale = 1 / Float(headSize).squareRoot()
             let p = buffers.scores + part * buffers.scoresPerThread
-            for pair in stride(from: part, to: pairs, by: parts) {
+            for pair in stride(from: part, to: ranges.count * heads, by: parts) {
                 let range = ranges[pair / heads], head = pair % heads
                 let n = range.count
                 guard n > 0 else { continue }

@@ -18,8 +18,20 @@ public struct Linear: Sendable {
     /// activation runs on each block while it is still in cache.
     public func forward(_ input: MatrixSlice, into output: MatrixSlice, pool: ComputePool,
                         activation: Activation? = nil) {
-        pool.forEachColumnBlock(weight.rows) { columns in
-            GEMM.linear(input, weight: weight, bias: bias, into: output, columns: columns)
+        pool.run(parts: pool.columnParts(weight.rows),
+                 ColumnBlocks(linear: self, input: input, output: output, activation: activation))
+    }
+
+    /// One column block of the layer per part.
+    private struct ColumnBlocks: ParallelWork {
+        let linear: Linear
+        let input: MatrixSlice
+        let output: MatrixSlice
+        let activation: Activation?
+
+        func run(part: Int, of parts: Int) {
+            let columns = ComputePool.block(part, of: parts, in: linear.weight.rows, multiple: 16)
+            GEMM.linear(input, weight: linear.weight, bias: linear.bias, into: output, columns: columns)
             if let activation {
                 for row in 0..<output.rows {
                     activation.apply(output.row(row) + columns.lowerBound, count: columns.count)

@@ -19,22 +19,36 @@ public struct LayerNorm: Sendable {
         if let residual {
             precondition(residual.rows == x.rows && residual.columns == width, "residual shape differs")
         }
-        pool.forEachRowBlock(x.rows) { rows in
-            weight.withUnsafeBufferPointer { gamma in
-                bias.withUnsafeBufferPointer { beta in
-                    for row in rows {
-                        let values = x.row(row)
-                        if let residual {
-                            let r = residual.row(row)
-                            for i in 0..<width { values[i] += r[i] }
-                        }
-                        let mean = Self.sum(values, width) { $0 } / Float(width)
-                        let centre = VectorMath.Vector(repeating: mean)
-                        let variance = Self.sum(values, width) { ($0 - centre) * ($0 - centre) } / Float(width)
-                        let scale = 1 / (variance + epsilon).squareRoot()
-                        for i in 0..<width {
-                            values[i] = (values[i] - mean) * scale * gamma[i] + beta[i]
-                        }
+        pool.run(parts: pool.rowParts(x.rows), Rows(layerNorm: self, x: x, residual: residual))
+    }
+
+    /// One block of rows per part.
+    private struct Rows: ParallelWork {
+        let layerNorm: LayerNorm
+        let x: MatrixSlice
+        let residual: MatrixSlice?
+
+        func run(part: Int, of parts: Int) {
+            layerNorm.normalise(x, residual: residual, rows: ComputePool.block(part, of: parts, in: x.rows, multiple: 1))
+        }
+    }
+
+    private func normalise(_ x: MatrixSlice, residual: MatrixSlice?, rows: Range<Int>) {
+        let width = x.columns
+        weight.withUnsafeBufferPointer { gamma in
+            bias.withUnsafeBufferPointer { beta in
+                for row in rows {
+                    let values = x.row(row)
+                    if let residual {
+                        let r = residual.row(row)
+                        for i in 0..<width { values[i] += r[i] }
+                    }
+                    let mean = Self.sum(values, width) { $0 } / Float(width)
+                    let centre = VectorMath.Vector(repeating: mean)
+                    let variance = Self.sum(values, width) { ($0 - centre) * ($0 - centre) } / Float(width)
+                    let scale = 1 / (variance + epsilon).squareRoot()
+                    for i in 0..<width {
+                        values[i] = (values[i] - mean) * scale * gamma[i] + beta[i]
                     }
                 }
             }

@@ -16,34 +16,50 @@ public struct ComputePool: Sendable {
         BLASThreads.set(1)
     }
 
-    /// Runs `body(part)` for every part in `0..<parts` (at most `threads`), in parallel when there
-    /// are several.
+    /// Runs `work` as parts `0..<parts` (at most `threads`), in parallel when there are several.
+    /// Allocation-free: the work is handed to the workers by address.
     @inline(__always)
+    public func run<Work: ParallelWork>(parts: Int, _ work: Work) {
+        team.run(parts: parts, work)
+    }
+
+    /// The closure form of `run`, for code off the hot path: a closure needs a heap context to
+    /// cross threads, one allocation per call.
     public func run(parts: Int, _ body: @Sendable (Int) -> Void) {
-        team.run(parts: parts, body)
+        withoutActuallyEscaping(body) { body in run(parts: parts, ClosureWork(body: body)) }
     }
 
-    /// `body(rows)` over contiguous row blocks of `0..<count`, one per thread (fewer for tiny inputs).
-    public func forEachRowBlock(_ count: Int, minimumRows: Int = 4, _ body: @Sendable (Range<Int>) -> Void) {
-        let parts = min(threads, max(1, count / minimumRows))
-        run(parts: parts) { body(Self.block($0, of: parts, in: count, multiple: 1)) }
+    /// Parts for row-wise work over `count` rows: one per thread, fewer for tiny inputs.
+    public func rowParts(_ count: Int, minimumRows: Int = 4) -> Int {
+        min(threads, max(1, count / minimumRows))
     }
 
-    /// `body(columns)` over column blocks of `0..<count` (multiples of 16 floats, so blocks start
-    /// on cache lines); each block should be worth a GEMM call of its own.
-    public func forEachColumnBlock(_ count: Int, minimumColumns: Int = 64, _ body: @Sendable (Range<Int>) -> Void) {
-        let parts = min(threads, max(1, count / minimumColumns))
-        run(parts: parts) { body(Self.block($0, of: parts, in: count, multiple: 16)) }
+    /// Parts for a GEMM over `count` output columns: each block should be worth a call of its own.
+    public func columnParts(_ count: Int, minimumColumns: Int = 64) -> Int {
+        min(threads, max(1, count / minimumColumns))
     }
 
-    /// Part `index` of `parts` near-equal blocks of `0..<count`, block edges rounded to `multiple`.
-    static func block(_ index: Int, of parts: Int, in count: Int, multiple: Int) -> Range<Int> {
+    /// Part `index` of `parts` near-equal blocks of `0..<count`, block edges rounded to `multiple`
+    /// (16 floats for column blocks, so they start on cache lines).
+    public static func block(_ index: Int, of parts: Int, in count: Int, multiple: Int) -> Range<Int> {
         func edge(_ k: Int) -> Int {
             if k == parts { return count }
             return min(count, (count * k / parts + multiple / 2) / multiple * multiple)
         }
         return edge(index)..<edge(index + 1)
     }
+}
+
+/// The work of one parallel region: `run(part:of:)` does part `part` of `parts`. A struct of the
+/// region's inputs, handed to the workers by address and type, so starting a region allocates
+/// nothing.
+public protocol ParallelWork: Sendable {
+    func run(part: Int, of parts: Int)
+}
+
+private struct ClosureWork: ParallelWork {
+    let body: @Sendable (Int) -> Void
+    func run(part: Int, of parts: Int) { body(part) }
 }
 
 /// OpenBLAS' worker-thread count (process-wide). `ComputePool` sets it to 1.

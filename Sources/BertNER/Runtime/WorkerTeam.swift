@@ -8,6 +8,8 @@ import Synchronization
 /// A forward pass has ~7 regions per layer, some only tens of microseconds long, so the hand-off
 /// must be cheaper than that: workers spin on a generation counter for a short while after each
 /// region (the next one usually starts within microseconds) and only then sleep on a semaphore.
+/// The work is handed over as an address and a type (`ParallelWork`), not a closure, so starting
+/// a region allocates nothing.
 /// Waking a sleeping thread per region (as `DispatchQueue.concurrentPerform` does, which also
 /// allocates twice per call) made two threads slower than one on the default model at 1×32.
 /// The bounded spin is the difference from OpenBLAS's own threads, which keep spinning long
@@ -17,7 +19,8 @@ import Synchronization
 final class WorkerTeam: @unchecked Sendable {
     /// What the workers share; they hold this, not the team, so the team's `deinit` can stop them.
     private final class Shared: @unchecked Sendable {
-        var job: ((Int) -> Void)?
+        var workType: (any ParallelWork.Type)?
+        var workAddress: UnsafeRawPointer?
         var parts = 0
         let generation = Atomic<Int>(0)
         let remaining = Atomic<Int>(0)
@@ -83,33 +86,42 @@ final class WorkerTeam: @unchecked Sendable {
             }
             seen = shared.generation.load(ordering: .acquiring)
             if shared.stopping.load(ordering: .acquiring) { return }
-            if worker + 1 < shared.parts { shared.job?(worker + 1) }
+            if worker + 1 < shared.parts, let type = shared.workType, let address = shared.workAddress {
+                perform(type, at: address, part: worker + 1, of: shared.parts)
+            }
             // Every worker reports, taking part or not: the starter then knows nobody still
             // reads this region's job or part count when it sets up the next one.
             shared.remaining.subtract(1, ordering: .releasing)
         }
     }
 
-    /// Runs `body(0)` on the calling thread and `body(1..<parts)` on workers; returns when all are done.
-    func run(parts: Int, _ body: (Int) -> Void) {
+    private static func perform<Work: ParallelWork>(_ type: Work.Type, at address: UnsafeRawPointer, part: Int, of parts: Int) {
+        address.assumingMemoryBound(to: Work.self).pointee.run(part: part, of: parts)
+    }
+
+    /// Runs part 0 of `work` on the calling thread and parts `1..<parts` on workers; returns when
+    /// all are done.
+    func run<Work: ParallelWork>(parts: Int, _ work: Work) {
         precondition(parts <= threads, "a region has at most one part per thread")
         guard parts > 1 else {
-            if parts == 1 { body(0) }
+            if parts == 1 { work.run(part: 0, of: 1) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            shared.job = body
+        withUnsafePointer(to: work) { address in
+            shared.workType = Work.self
+            shared.workAddress = UnsafeRawPointer(address)
             shared.parts = parts
             shared.remaining.store(threads - 1, ordering: .relaxed)
-            shared.generation.add(1, ordering: .sequentiallyConsistent)  // publishes job and parts
+            shared.generation.add(1, ordering: .sequentiallyConsistent)  // publishes the work and parts
             Self.wakeSleepers(shared)
-            body(0)
+            work.run(part: 0, of: parts)
             var spins = 0
             while shared.remaining.load(ordering: .acquiring) > 0 {
                 spins += 1
                 if spins > Self.spinLimit { sched_yield() }  // a worker was descheduled: let it run
             }
-            shared.job = nil
+            shared.workType = nil
+            shared.workAddress = nil
         }
     }
 }
