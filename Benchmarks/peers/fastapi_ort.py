@@ -27,6 +27,10 @@ from contextlib import asynccontextmanager
 
 import numpy as np
 
+# tools/nerlib: the same strict BIOES span decoding the training and evaluation tools use.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from nerlib.data import spans_from_tags  # noqa: E402
+
 # Settings reach the worker processes (which uvicorn spawns and which import this module afresh)
 # through the environment.
 ENV_MODEL, ENV_ONNX, ENV_THREADS = "PEER_MODEL", "PEER_ONNX", "PEER_INTRA_OP_THREADS"
@@ -138,27 +142,6 @@ class CRF:
         return joint / joint.sum(axis=1, keepdims=True)
 
 
-def bioes_spans(tags):
-    """(start, end, type) over tag positions, seqeval strict: S-X, or B-X I-X* E-X."""
-    spans, i, n = [], 0, len(tags)
-    while i < n:
-        prefix, _, kind = tags[i].partition("-")
-        if prefix == "S":
-            spans.append((i, i + 1, kind))
-        elif prefix == "B":
-            j = i + 1
-            while j < n and tags[j] == f"I-{kind}":
-                j += 1
-            if j < n and tags[j] == f"E-{kind}":
-                spans.append((i, j + 1, kind))
-                i = j + 1
-            else:
-                i = j
-            continue
-        i += 1
-    return spans
-
-
 # ---- the model -----------------------------------------------------------------------------------------
 
 class Tagger:
@@ -221,7 +204,7 @@ class Tagger:
             tags.append(self.labels[path[local]])
             probabilities.append(probs[local])
         entities = []
-        for s, e, kind in bioes_spans(tags):
+        for s, e, kind in spans_from_tags(tags):
             start, end = offsets[s][0], offsets[e - 1][1]
             entities.append({"word": text[start:end], "start": start, "end": end, "type": kind,
                              "score": round(float(np.prod(probabilities[s:e])), 4),

@@ -11,15 +11,15 @@ struct ComputePoolTests {
     func everyPartOnce() async throws {
         for threads in [1, 2, 4] {
             let pool = ComputePool(threads: threads)
-            let counts = Mutex([Int](repeating: 0, count: threads))
+            let counts = PartCounts(threads: threads)
             var expected = [Int](repeating: 0, count: threads)
             for region in 0..<2_000 {
                 let parts = 1 + region % threads
-                pool.run(parts: parts) { part in counts.withLock { $0[part] += 1 } }
+                pool.run(parts: parts, counts)
                 for part in 0..<parts { expected[part] += 1 }
                 if region % 500 == 499 { try await Task.sleep(for: .milliseconds(20)) }  // workers fall asleep
             }
-            #expect(counts.withLock { $0 } == expected, "\(threads) threads")
+            #expect(counts.values == expected, "\(threads) threads")
         }
     }
 
@@ -33,4 +33,15 @@ struct ComputePoolTests {
             }
         }
     }
+}
+
+/// Work that counts how often each part ran.
+private final class PartCounts: ParallelWork {
+    private let counts: Mutex<[Int]>
+
+    init(threads: Int) { counts = Mutex([Int](repeating: 0, count: threads)) }
+
+    var values: [Int] { counts.withLock { $0 } }
+
+    func run(part: Int, of parts: Int) { counts.withLock { $0[part] += 1 } }
 }

@@ -72,9 +72,8 @@ public struct LayerNorm: Sendable {
             i += 32
         }
         while i < count {  // the last < 32 values, eight at a time; lanes past the end count 0
-            var tail = VectorMath.Vector()
             let valid = min(8, count - i)
-            for k in 0..<valid { tail[k] = values[i + k] }
+            let tail = VectorMath.loadPadded(values + i, count: valid)
             let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
             partial.0 += term(tail).replacing(with: 0, where: lanes .>= Int32(valid))
             i += valid

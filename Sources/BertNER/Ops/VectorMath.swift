@@ -56,10 +56,16 @@ enum VectorMath {
             i += 8
         }
         if i < count {
-            var tail = Vector()
-            for k in 0..<(count - i) { tail[k] = values[i + k] }
-            tail = transform(tail)
+            let tail = transform(loadPadded(values + i, count: count - i))
             for k in 0..<(count - i) { values[i + k] = tail[k] }
         }
+    }
+
+    /// The first `count` (≤ 8) floats at `values`, the remaining lanes 0.
+    @inline(__always)
+    static func loadPadded(_ values: UnsafePointer<Float>, count: Int) -> Vector {
+        var vector = Vector()
+        for k in 0..<count { vector[k] = values[k] }
+        return vector
     }
 }

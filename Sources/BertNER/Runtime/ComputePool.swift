@@ -23,12 +23,6 @@ public struct ComputePool: Sendable {
         team.run(parts: parts, work)
     }
 
-    /// The closure form of `run`, for code off the hot path: a closure needs a heap context to
-    /// cross threads, one allocation per call.
-    public func run(parts: Int, _ body: @Sendable (Int) -> Void) {
-        withoutActuallyEscaping(body) { body in run(parts: parts, ClosureWork(body: body)) }
-    }
-
     /// Parts for row-wise work over `count` rows: one per thread, fewer for tiny inputs.
     public func rowParts(_ count: Int, minimumRows: Int = 4) -> Int {
         min(threads, max(1, count / minimumRows))
@@ -55,11 +49,6 @@ public struct ComputePool: Sendable {
 /// nothing.
 public protocol ParallelWork: Sendable {
     func run(part: Int, of parts: Int)
-}
-
-private struct ClosureWork: ParallelWork {
-    let body: @Sendable (Int) -> Void
-    func run(part: Int, of parts: Int) { body(part) }
 }
 
 /// OpenBLAS' worker-thread count (process-wide). `ComputePool` sets it to 1.
