@@ -147,7 +147,8 @@ def run_bertner(ner, bundle, ids, threads, iterations):
     record = json.loads(out.stdout)
     with open(logits_path) as f:
         logits = np.array(json.load(f), dtype=np.float32)
-    return {"median_ms": record["median_ms"], "p90_ms": record["p90_ms"]}, logits
+    return {"median_ms": record["median_ms"], "p90_ms": record["p90_ms"], "encoder_gflops": record["encoder_gflops"],
+            "sgemm_gflops": record["sgemm_gflops"]}, logits
 
 
 def run_ort(path, ids, threads, iterations):
@@ -254,8 +255,8 @@ def format_row(row):
 def table(results):
     engines = ["bertner", "ort-optimised", "ort-plain", "ort-int8", "pytorch"]
     lines = ["| model | batch × seq | threads | " + " | ".join(f"{e} median / p90 ms" for e in engines)
-             + " | ORT-opt ÷ BertNER | max \\|Δ logits\\| | other CPU before / 1-min load |",
-             "|---|---|---|" + "---|" * (len(engines) + 3)]
+             + " | ORT-opt ÷ BertNER | BertNER GFLOP/s ÷ sgemm | max \\|Δ logits\\| | other CPU before / 1-min load |",
+             "|---|---|---|" + "---|" * (len(engines) + 4)]
     for row in results:
         e = row["engines"]
         cells = [f"{e[x]['median_ms']:.1f} / {e[x]['p90_ms']:.1f}" for x in engines]
@@ -263,8 +264,10 @@ def table(results):
         delta = max(e[x]["max_abs_diff_vs_bertner"] for x in ("ort-optimised", "ort-plain", "pytorch"))
         busy = max(e[x]["cpu_busy_before"] for x in engines)
         load = max(e[x]["load_avg"] for x in engines)
+        own = e["bertner"]
+        efficiency = f"{own['encoder_gflops']:.0f} / {own['sgemm_gflops']:.0f} = {100 * own['encoder_gflops'] / own['sgemm_gflops']:.0f} %"
         lines.append(f"| {row['model']} | {row['batch']} × {row['sequence']} | {row['threads']} | " + " | ".join(cells)
-                     + f" | {ratio:.2f} | {delta:.1e} | {100 * busy:.0f} % / {load:.2f} |")
+                     + f" | {ratio:.2f} | {efficiency} | {delta:.1e} | {100 * busy:.0f} % / {load:.2f} |")
     return "\n".join(lines)
 
 

@@ -1,3 +1,4 @@
+import BertNER
 import CoreMetrics
 import Foundation
 
@@ -124,11 +125,6 @@ private final class ProcessMetrics: Sendable {
 }
 
 extension Duration {
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) * 1e-18
-    }
-
     var nanoseconds: Int64 {
         let (s, attoseconds) = components
         return s * 1_000_000_000 + attoseconds / 1_000_000_000

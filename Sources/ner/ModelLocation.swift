@@ -6,10 +6,3 @@ enum ModelLocation {
         ProcessInfo.processInfo.environment["NER_MODEL"] ?? "Weights/default"
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) * 1e-18
-    }
-}

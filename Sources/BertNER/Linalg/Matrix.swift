@@ -42,6 +42,15 @@ public struct Matrix: Sendable, Equatable {
                       storage: parts.flatMap(\.storage))
     }
 
+    /// The transpose, `[columns, rows]`.
+    public func transposed() -> Matrix {
+        var result = [Float](repeating: 0, count: storage.count)
+        for r in 0..<rows {
+            for c in 0..<columns { result[c * rows + r] = storage[r * columns + c] }
+        }
+        return Matrix(rows: columns, columns: rows, storage: result)
+    }
+
     /// Largest absolute element-wise difference (for tests and parity reports).
     public func maxAbsoluteDifference(to other: Matrix) -> Float {
         precondition(rows == other.rows && columns == other.columns, "shapes differ")

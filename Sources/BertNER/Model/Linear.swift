@@ -1,24 +1,37 @@
 /// A dense layer `y = x · Wᵀ + b` with Hugging Face's `[out, in]` weight layout (`nn.Linear`).
+///
+/// The weight is kept in whichever layout OpenBLAS multiplies fastest for the layer's shape
+/// (`GEMM.WeightLayout.preferred`); `weight` always reads back the Hugging Face layout.
 public struct Linear: Sendable {
-    public let weight: Matrix
     public let bias: [Float]
+    /// The weight as `GEMM.linear` consumes it: `[out, in]` or its transpose `[in, out]`.
+    let stored: Matrix
+    let layout: GEMM.WeightLayout
 
+    public var inputs: Int { layout == .outputMajor ? stored.columns : stored.rows }
+    public var outputs: Int { layout == .outputMajor ? stored.rows : stored.columns }
+
+    /// The weight in Hugging Face's `[out, in]` layout.
+    public var weight: Matrix { layout == .outputMajor ? stored : stored.transposed() }
+
+    /// `weight` is `[out, in]`.
     public init(weight: Matrix, bias: [Float]) {
-        self.weight = weight
+        layout = .preferred(inputs: weight.columns, outputs: weight.rows)
+        stored = layout == .outputMajor ? weight : weight.transposed()
         self.bias = bias
     }
 
     /// Loads `<prefix>.weight` `[outputs, inputs]` and `<prefix>.bias` `[outputs]`.
     public init(weights: SafeTensorsFile, prefix: String, inputs: Int, outputs: Int) throws {
-        weight = try weights.matrix("\(prefix).weight", rows: outputs, columns: inputs)
-        bias = try weights.vector("\(prefix).bias", count: outputs)
+        self.init(weight: try weights.matrix("\(prefix).weight", rows: outputs, columns: inputs),
+                  bias: try weights.vector("\(prefix).bias", count: outputs))
     }
 
     /// `output = activation(input · Wᵀ + b)`, output columns split across the pool's threads; the
     /// activation runs on each block while it is still in cache.
     public func forward(_ input: MatrixSlice, into output: MatrixSlice, pool: ComputePool,
                         activation: Activation? = nil) {
-        pool.run(parts: pool.columnParts(weight.rows),
+        pool.run(parts: pool.columnParts(outputs),
                  ColumnBlocks(linear: self, input: input, output: output, activation: activation))
     }
 
@@ -30,8 +43,9 @@ public struct Linear: Sendable {
         let activation: Activation?
 
         func run(part: Int, of parts: Int) {
-            let columns = ComputePool.block(part, of: parts, in: linear.weight.rows, multiple: 16)
-            GEMM.linear(input, weight: linear.weight, bias: linear.bias, into: output, columns: columns)
+            let columns = ComputePool.block(part, of: parts, in: linear.outputs, multiple: 16)
+            GEMM.linear(input, weight: linear.stored, layout: linear.layout, bias: linear.bias,
+                        into: output, columns: columns)
             if let activation {
                 for row in 0..<output.rows {
                     activation.apply(output.row(row) + columns.lowerBound, count: columns.count)
