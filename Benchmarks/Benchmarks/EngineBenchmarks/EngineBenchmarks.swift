@@ -32,6 +32,15 @@ let benchmarks: @Sendable () -> Void = {
     forwardBenchmark("one base-geometry layer (fixture) 1×128 · \(threads) threads", model: Models.baseLayer,
                      shape: Shape(batch: 1, length: 128), threads: threads)
 
+    // Why `GEMM.WeightLayout.preferred` picks what it picks: each dense shape of the default model
+    // and BERT-base at 32 and 128 rows, single-threaded, in both weight layouts.
+    for (rows, inputs, outputs) in [(32, 256, 768), (32, 256, 1024), (32, 1024, 256), (128, 1024, 256),
+                                    (32, 768, 3072), (32, 3072, 768), (128, 3072, 768), (128, 256, 13)] {
+        for layout in [GEMM.WeightLayout.outputMajor, .inputMajor] {
+            layoutBenchmark(rows: rows, inputs: inputs, outputs: outputs, layout: layout)
+        }
+    }
+
     Benchmark("tokenizer (MSRA sentences)",
               configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo)) { benchmark in
         let tokenizer = Models.tokenizer, texts = Models.sentences
@@ -68,6 +77,31 @@ func forwardBenchmark(_ name: String, model: TokenClassifier, shape: Shape, thre
             blackHole(try model.emissions(batch, workspace: workspace))
         }
         benchmark.stopMeasurement()
+    }
+}
+
+/// One dense layer `[rows, inputs] → [rows, outputs]` through `GEMM.linear` with the weight in `layout`
+/// (values are irrelevant to the timing), on the calling thread with OpenBLAS single-threaded.
+func layoutBenchmark(rows: Int, inputs: Int, outputs: Int, layout: GEMM.WeightLayout) {
+    Benchmark("sgemm \(rows)×\(inputs)→\(outputs) weight \(layout)") { benchmark in
+        BLASThreads.set(1)
+        let weight = layout == .outputMajor
+            ? Matrix(rows: outputs, columns: inputs, storage: (0..<(inputs * outputs)).map { Float($0 % 7) * 0.01 })
+            : Matrix(rows: inputs, columns: outputs, storage: (0..<(inputs * outputs)).map { Float($0 % 7) * 0.01 })
+        let bias = [Float](repeating: 0.5, count: outputs)
+        var input = (0..<(rows * inputs)).map { Float($0 % 13) * 0.01 }
+        var output = [Float](repeating: 0, count: rows * outputs)
+        input.withUnsafeMutableBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                let source = MatrixSlice(base: x.baseAddress!, rows: rows, columns: inputs)
+                let target = MatrixSlice(base: y.baseAddress!, rows: rows, columns: outputs)
+                benchmark.startMeasurement()
+                for _ in benchmark.scaledIterations {
+                    GEMM.linear(source, weight: weight, layout: layout, bias: bias, into: target, columns: 0..<outputs)
+                }
+                benchmark.stopMeasurement()
+            }
+        }
     }
 }
 

@@ -12,7 +12,7 @@ public enum GEMM {
         /// OpenBLAS 0.3.21 (Zen 4, one thread) packs a transposed B slowly when the contraction is
         /// longer than the output: `[32, 1024] · [1024, 256]` runs at 53 GFLOP/s as `x · Wᵀ` and
         /// 86 GFLOP/s as `x · W` (BERT's output dense, the classifier); for `in ≤ out` (QKV,
-        /// intermediate) `x · Wᵀ` is as fast or faster. Measured with `Benchmarks/sgemm`.
+        /// intermediate) `x · Wᵀ` is as fast or faster. `make bench BENCH_ARGS="--filter sgemm.*"` times both layouts.
         public static func preferred(inputs: Int, outputs: Int) -> WeightLayout {
             inputs > outputs ? .inputMajor : .outputMajor
         }
