@@ -18,21 +18,15 @@ public enum GEMM {
         }
     }
 
-    /// One column block of a linear layer: `output[:, columns] = input · Wᵀ[:, columns] + bias[columns]`.
+    /// One column block of a linear layer: `output[:, columns] = activation(input · Wᵀ[:, columns] + bias[columns])`.
     /// Input `[n, in]`, `weight` in `layout`, bias `[out]`, output `[n, out]`.
     public static func linear(_ input: MatrixSlice, weight: Matrix, layout: WeightLayout, bias: [Float],
-                              into output: MatrixSlice, columns: Range<Int>) {
+                              activation: Activation? = nil, into output: MatrixSlice, columns: Range<Int>) {
         let (inputs, outputs) = layout == .outputMajor ? (weight.columns, weight.rows) : (weight.rows, weight.columns)
         precondition(input.columns == inputs, "linear: input width \(input.columns) ≠ weight \(inputs)")
         precondition(bias.count == outputs && output.columns == outputs && output.rows == input.rows,
                      "linear: bias \(bias.count), output \(output.rows)×\(output.columns) ≠ \(input.rows)×\(outputs)")
         guard input.rows > 0, !columns.isEmpty else { return }
-        // Pre-fill the block with the bias, then accumulate the product on top (beta = 1).
-        bias.withUnsafeBufferPointer { b in
-            for row in 0..<output.rows {
-                (output.row(row) + columns.lowerBound).update(from: b.baseAddress! + columns.lowerBound, count: columns.count)
-            }
-        }
         weight.storage.withUnsafeBufferPointer { w in
             // The block's columns of W: rows of `[out, in]`, or a column band of `[in, out]`.
             let (block, transpose) = layout == .outputMajor
@@ -42,7 +36,16 @@ public enum GEMM {
                         Int32(input.rows), Int32(columns.count), Int32(inputs),
                         1, input.base, Int32(input.columns),
                         block, Int32(weight.columns),
-                        1, output.base + columns.lowerBound, Int32(output.columns))
+                        0, output.base + columns.lowerBound, Int32(output.columns))
+        }
+        // Bias and activation in one pass per row, while the row is still in cache.
+        bias.withUnsafeBufferPointer { b in
+            let shift = b.baseAddress! + columns.lowerBound
+            for row in 0..<output.rows {
+                let values = output.row(row) + columns.lowerBound
+                for j in 0..<columns.count { values[j] += shift[j] }
+                activation?.apply(values, count: columns.count)
+            }
         }
     }
 

@@ -45,12 +45,7 @@ public struct Linear: Sendable {
         func run(part: Int, of parts: Int) {
             let columns = ComputePool.block(part, of: parts, in: linear.outputs, multiple: 16)
             GEMM.linear(input, weight: linear.stored, layout: linear.layout, bias: linear.bias,
-                        into: output, columns: columns)
-            if let activation {
-                for row in 0..<output.rows {
-                    activation.apply(output.row(row) + columns.lowerBound, count: columns.count)
-                }
-            }
+                        activation: activation, into: output, columns: columns)
         }
     }
 }
