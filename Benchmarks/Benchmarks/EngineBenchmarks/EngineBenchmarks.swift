@@ -85,9 +85,9 @@ func forwardBenchmark(_ name: String, model: TokenClassifier, shape: Shape, thre
 func layoutBenchmark(rows: Int, inputs: Int, outputs: Int, layout: GEMM.WeightLayout) {
     Benchmark("sgemm \(rows)×\(inputs)→\(outputs) weight \(layout)") { benchmark in
         BLASThreads.set(1)
-        let weight = layout == .outputMajor
-            ? Matrix(rows: outputs, columns: inputs, storage: (0..<(inputs * outputs)).map { Float($0 % 7) * 0.01 })
-            : Matrix(rows: inputs, columns: outputs, storage: (0..<(inputs * outputs)).map { Float($0 % 7) * 0.01 })
+        let (weightRows, weightColumns) = layout == .outputMajor ? (outputs, inputs) : (inputs, outputs)
+        let weight = Matrix(rows: weightRows, columns: weightColumns,
+                            storage: (0..<(inputs * outputs)).map { Float($0 % 7) * 0.01 })
         let bias = [Float](repeating: 0.5, count: outputs)
         var input = (0..<(rows * inputs)).map { Float($0 % 13) * 0.01 }
         var output = [Float](repeating: 0, count: rows * outputs)
