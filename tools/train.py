@@ -58,6 +58,10 @@ def parse_args():
     p.add_argument("--mention-replacement", type=float, default=0.0,
                    help="probability that an entity in an NER example is replaced by a random training "
                         "entity of the same type (the model must then find entities from context)")
+    p.add_argument("--lexicon", default="",
+                   help="name<TAB>TYPE file (tools/make_lexicon.py): extra names for mention replacement")
+    p.add_argument("--lexicon-share", type=float, default=0.5,
+                   help="share of replacements drawn from --lexicon rather than from training mentions")
     p.add_argument("--piece-dropout", type=float, default=0.0,
                    help="probability that an input piece of an NER example becomes [UNK] (labels kept)")
     p.add_argument("--seed", type=int, default=13)
@@ -99,6 +103,14 @@ class Data:
         for ids, _, labels in self.train_encoded:
             for start, end, entity_type in self.piece_spans(labels):
                 self.mentions.setdefault(entity_type, []).append(ids[start:end])
+        self.lexicon, self.lexicon_share = {}, args.lexicon_share
+        if args.lexicon:
+            with open(args.lexicon, encoding="utf-8") as f:
+                for line in f:
+                    name, entity_type = line.rstrip("\n").split("\t")
+                    ids = self.tokenizer(name, add_special_tokens=False)["input_ids"]
+                    if ids and entity_type in self.mentions:
+                        self.lexicon.setdefault(entity_type, []).append(ids)
 
     def piece_spans(self, label_ids):
         return spans_from_tags([self.labels[k] for k in label_ids])
@@ -112,7 +124,10 @@ class Data:
         for start, end, entity_type in self.piece_spans(labels):
             if rng.random() >= probability:
                 continue
-            new = rng.choice(self.mentions[entity_type])
+            pool = self.mentions[entity_type]
+            if entity_type in self.lexicon and rng.random() < self.lexicon_share:
+                pool = self.lexicon[entity_type]
+            new = rng.choice(pool)
             if len(ids) - (end - start) + len(new) > self.max_pieces:
                 continue
             out_ids += ids[cursor:start] + list(new)
@@ -329,7 +344,8 @@ def main():
         os.replace(tmp, checkpoint_path)
 
     log(args.out, {"event": "start", "train_sentences": len(data.train), "dev_sentences": len(data.dev),
-                   "steps_per_epoch": steps_per_epoch, "mlm_steps": mlm_total, "ner_steps": ner_total,
+                   "steps_per_epoch": steps_per_epoch, "mlm_steps": mlm_total,
+                   "lexicon_names": {t: len(v) for t, v in data.lexicon.items()}, "ner_steps": ner_total,
                    "parameters": sum(p.numel() for p in model.parameters())})
     model.train()
     last_save = time.time()

@@ -58,28 +58,18 @@ struct Bench: ParsableCommand {
             throw ValidationError("inputs must be non-empty and at most \(config.maxPositionEmbeddings) tokens long")
         }
         let packed = PackedBatch(sequences: sequences)
-        let clock = ContinuousClock()
         let workspace = ForwardWorkspace(threads: threads)
         let first = try classifier.logits(packed, workspace: workspace)
         if let logitsOut {
             let nested = first.map { m in (0..<m.rows).map { r in (0..<m.columns).map { Double(m[r, $0]) } } }
             try JSONSerialization.data(withJSONObject: nested).write(to: URL(fileURLWithPath: logitsOut))
         }
-        for _ in 0..<2 { _ = try classifier.logits(packed, workspace: workspace) }
-        var samples: [Double] = []
-        for _ in 0..<iterations {
-            let start = clock.now
+        // The pass above and two more warm up (3 in all, as --iterations says).
+        let timing = try Timing.measure(repetitions: iterations, warmUps: 2) {
             _ = try classifier.logits(packed, workspace: workspace)
-            samples.append((clock.now - start).seconds * 1000)
         }
-        samples.sort()
-        let median = samples[samples.count / 2]
-        let p90 = samples[min(samples.count - 1, Int(Double(samples.count) * 0.9))]
-        let h = Double(config.hiddenSize), i = Double(config.intermediateSize)
-        let flops = sequences.reduce(0.0) { total, sequence in
-            let n = Double(sequence.count)
-            return total + Double(config.numHiddenLayers) * (2 * n * (4 * h * h + 2 * h * i) + 4 * n * n * h)
-        }
+        let median = timing.median.seconds * 1000, p90 = timing.p90.seconds * 1000
+        let flops = sequences.reduce(0.0) { $0 + config.encoderFLOPs(tokens: $1.count) }
         let gflops = flops / (median / 1000) / 1e9
         // The yardstick: plain OpenBLAS on the same linear shapes and thread count, measured now.
         let sgemm = SGEMMReference.gigaflops(config: config, tokens: packed.tokenCount, threads: threads)

@@ -9,37 +9,24 @@ public enum SGEMMReference {
     /// intermediate and output dense per layer — each shape in the faster of the two weight layouts,
     /// on `threads` OpenBLAS threads; per shape the median of `repetitions` timings.
     public static func gigaflops(config: BertConfig, tokens: Int, threads: Int, repetitions: Int = 15) -> Double {
-        let h = config.hiddenSize, i = config.intermediateSize
-        let shapes = [(h, 3 * h), (h, h), (h, i), (i, h)]
         let previous = BLASThreads.count
         BLASThreads.set(threads)
         defer { BLASThreads.set(previous) }
         var seconds = 0.0, flops = 0.0
-        for (inputs, outputs) in shapes {
+        for (inputs, outputs) in config.layerDenseShapes {
             let input = (0..<(tokens * inputs)).map { Float($0 % 13) * 0.01 }
             let weight = (0..<(inputs * outputs)).map { Float($0 % 7) * 0.01 }
             var output = [Float](repeating: 0, count: tokens * outputs)
             let fastest = [true, false].map { transposed in
-                median(repetitions) {
+                Timing.measure(repetitions: repetitions) {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, transposed ? CblasTrans : CblasNoTrans,
                                 Int32(tokens), Int32(outputs), Int32(inputs), 1, input, Int32(inputs),
                                 weight, Int32(transposed ? inputs : outputs), 0, &output, Int32(outputs))
-                }
+                }.median.seconds
             }.min() ?? 0
             seconds += fastest * Double(config.numHiddenLayers)
             flops += 2 * Double(tokens * inputs * outputs * config.numHiddenLayers)
         }
         return flops / seconds / 1e9
-    }
-
-    private static func median(_ repetitions: Int, _ body: () -> Void) -> Double {
-        body()  // warm-up: page in the buffers, start OpenBLAS's threads
-        let clock = ContinuousClock()
-        let samples = (0..<max(1, repetitions)).map { _ in
-            let start = clock.now
-            body()
-            return (clock.now - start).seconds
-        }.sorted()
-        return samples[samples.count / 2]
     }
 }
