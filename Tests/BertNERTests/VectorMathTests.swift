@@ -39,10 +39,13 @@ struct VectorMathTests {
 
     @Test("softmax rows match libm within 1e-6, with a stride and a partial vector")
     func softmax() {
-        let columns = 37, stride = 40, rows = 3
+        let columns = 37, stride = 40, rows = 4
         var block = [Float](repeating: .nan, count: rows * stride)
         for row in 0..<rows {
-            for column in 0..<columns { block[row * stride + column] = Float(column * (row + 1)) * 0.7 - 20 }
+            for column in 0..<columns {
+                // Rows 0–2 peak in the partial last vector, row 3 in the first full one.
+                block[row * stride + column] = row < 3 ? Float(column * (row + 1)) * 0.7 - 20 : Float(columns - column) * 0.9 - 5
+            }
         }
         let original = block
         block.withUnsafeMutableBufferPointer { softmaxRows($0.baseAddress!, rows: rows, columns: columns, stride: stride) }

@@ -59,8 +59,8 @@ public struct CRF: Sendable {
     }
 
     /// Viterbi paths for a batch of sequences, one after another: a path costs steps × labels²
-    /// additions (22k for 128 steps and 13 labels: tens of microseconds), too little to hand to other threads — and
-    /// GCD threads would compete with the compute pool's workers for the same cores.
+    /// additions (22k for 128 steps and 13 labels: tens of microseconds), too little to hand to
+    /// other threads — and GCD threads would compete with the compute pool's workers for the cores.
     public func viterbi(batch: [Matrix]) -> [[Int]] {
         batch.map(viterbi)
     }
