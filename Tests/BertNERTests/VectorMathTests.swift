@@ -61,31 +61,37 @@ struct VectorMathTests {
         }
     }
 
-    @Test("both weight layouts give the same linear layer")
+    @Test("both weight layouts and both thread splits give the same linear layer")
     func weightLayouts() {
-        // A 5 → 3 layer is stored transposed (input-major), a 3 → 5 layer as Hugging Face's [out, in].
-        for (inputs, outputs) in [(5, 3), (3, 5)] {
+        // [in, out] when in > out, else Hugging Face's [out, in]; on 2 threads, 4 rows split the
+        // output columns (when there are ≥ 128) and 300 rows split the rows.
+        for (inputs, outputs, rows) in [(5, 3, 4), (3, 5, 4), (8, 160, 4), (5, 3, 300), (160, 8, 300), (8, 160, 300)] {
             let weight = Matrix(rows: outputs, columns: inputs,
                                 storage: (0..<(inputs * outputs)).map { Float($0 % 7) - 3 })
-            let bias = (0..<outputs).map { Float($0) / 2 }
+            let bias = (0..<outputs).map { Float($0 % 5) / 2 }
             let linear = Linear(weight: weight, bias: bias)
             #expect(linear.weight == weight, "the Hugging Face layout reads back")
             #expect(linear.layout == (inputs > outputs ? .inputMajor : .outputMajor))
-            var input = (0..<(4 * inputs)).map { Float($0) / 4 - 1 }
-            var output = [Float](repeating: 0, count: 4 * outputs)
+            let pool = ComputePool(threads: 2)
+            #expect(pool.splitsRows(rows) == (rows >= 256))
+            var input = (0..<(rows * inputs)).map { Float($0 % 11) / 4 - 1 }
+            var output = [Float](repeating: .nan, count: rows * outputs)
             input.withUnsafeMutableBufferPointer { inputBuffer in
                 output.withUnsafeMutableBufferPointer { outputBuffer in
-                    linear.forward(MatrixSlice(base: inputBuffer.baseAddress!, rows: 4, columns: inputs),
-                                   into: MatrixSlice(base: outputBuffer.baseAddress!, rows: 4, columns: outputs),
-                                   pool: ComputePool(threads: 2))
+                    linear.forward(MatrixSlice(base: inputBuffer.baseAddress!, rows: rows, columns: inputs),
+                                   into: MatrixSlice(base: outputBuffer.baseAddress!, rows: rows, columns: outputs),
+                                   pool: pool)
                 }
             }
-            for row in 0..<4 {
+            var worst: Float = 0, missed = 0
+            for row in 0..<rows {
                 for column in 0..<outputs {
                     let expected = bias[column] + (0..<inputs).reduce(Float(0)) { $0 + input[row * inputs + $1] * weight[column, $1] }
-                    #expect(abs(output[row * outputs + column] - expected) < 1e-5, "\(inputs)→\(outputs) [\(row), \(column)]")
+                    let error = abs(output[row * outputs + column] - expected)
+                    if error.isNaN { missed += 1 } else { worst = max(worst, error) }
                 }
             }
+            #expect(missed == 0 && worst < 1e-4, "\(inputs)→\(outputs) over \(rows) rows: \(missed) cells unwritten, worst error \(worst)")
         }
     }
 }

@@ -17,6 +17,11 @@ public struct MatrixSlice: @unchecked Sendable {
     @inline(__always)
     public func row(_ index: Int) -> UnsafeMutablePointer<Float> { base + index * columns }
 
+    /// The rows `range` as a slice of their own.
+    public func rows(_ range: Range<Int>) -> MatrixSlice {
+        MatrixSlice(base: row(range.lowerBound), rows: range.count, columns: columns)
+    }
+
     /// An owned copy (for callers and tests that keep a result past the next forward pass).
     public func copy(rows range: Range<Int>? = nil) -> Matrix {
         let range = range ?? 0..<rows

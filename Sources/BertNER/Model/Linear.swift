@@ -27,15 +27,20 @@ public struct Linear: Sendable {
                   bias: try weights.vector("\(prefix).bias", count: outputs))
     }
 
-    /// `output = activation(input · Wᵀ + b)`, output columns split across the pool's threads; the
-    /// activation runs on each block while it is still in cache.
+    /// `output = activation(input · Wᵀ + b)` across the pool's threads; the activation runs on each
+    /// block while it is still in cache.
     public func forward(_ input: MatrixSlice, into output: MatrixSlice, pool: ComputePool,
                         activation: Activation? = nil) {
-        pool.run(parts: pool.columnParts(outputs),
-                 ColumnBlocks(linear: self, input: input, output: output, activation: activation))
+        if pool.splitsRows(input.rows) {
+            pool.run(parts: pool.rowParts(input.rows, minimumRows: 16),
+                     RowBlocks(linear: self, input: input, output: output, activation: activation))
+        } else {
+            pool.run(parts: pool.columnParts(outputs),
+                     ColumnBlocks(linear: self, input: input, output: output, activation: activation))
+        }
     }
 
-    /// One column block of the layer per part.
+    /// One column block of the layer per part: each thread packs only its share of the weight.
     private struct ColumnBlocks: ParallelWork {
         let linear: Linear
         let input: MatrixSlice
@@ -46,6 +51,20 @@ public struct Linear: Sendable {
             let columns = ComputePool.block(part, of: parts, in: linear.outputs, multiple: 16)
             GEMM.linear(input, weight: linear.stored, layout: linear.layout, bias: linear.bias,
                         activation: activation, into: output, columns: columns)
+        }
+    }
+
+    /// One row block (tokens) of the layer per part: each thread multiplies the whole width.
+    private struct RowBlocks: ParallelWork {
+        let linear: Linear
+        let input: MatrixSlice
+        let output: MatrixSlice
+        let activation: Activation?
+
+        func run(part: Int, of parts: Int) {
+            let rows = ComputePool.block(part, of: parts, in: input.rows, multiple: 1)
+            GEMM.linear(input.rows(rows), weight: linear.stored, layout: linear.layout, bias: linear.bias,
+                        activation: activation, into: output.rows(rows), columns: 0..<linear.outputs)
         }
     }
 }

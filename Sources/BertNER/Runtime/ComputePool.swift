@@ -33,6 +33,18 @@ public struct ComputePool: Sendable {
         min(threads, max(1, count / minimumColumns))
     }
 
+    /// Whether a GEMM over `rows` input rows splits its rows (tokens) rather than its output
+    /// columns across threads. OpenBLAS packs both operands on every call, and each thread packs
+    /// all of the operand it does not split. Column blocks suit short inputs: the weight is packed
+    /// once in all, the few input rows twice. Row blocks suit long ones: the input is packed once,
+    /// and packing the weight twice is small next to the product. Measured with `ner bench`, 2
+    /// threads: default model 8×128 46 → 43 ms, base 8×128 1.03 → 0.99 s; 1×512 and 4×64 even.
+    public func splitsRows(_ rows: Int) -> Bool {
+        threads > 1 && rows >= ComputePool.rowSplitThreshold
+    }
+
+    static let rowSplitThreshold = 256
+
     /// Part `index` of `parts` near-equal blocks of `0..<count`, block edges rounded to `multiple`
     /// (16 floats for column blocks, so they start on cache lines).
     public static func block(_ index: Int, of parts: Int, in count: Int, multiple: Int) -> Range<Int> {
