@@ -31,40 +31,30 @@ public struct Linear: Sendable {
     /// block while it is still in cache.
     public func forward(_ input: MatrixSlice, into output: MatrixSlice, pool: ComputePool,
                         activation: Activation? = nil) {
-        if pool.splitsRows(input.rows) {
-            pool.run(parts: pool.rowParts(input.rows, minimumRows: 16),
-                     RowBlocks(linear: self, input: input, output: output, activation: activation))
-        } else {
-            pool.run(parts: pool.columnParts(outputs),
-                     ColumnBlocks(linear: self, input: input, output: output, activation: activation))
-        }
+        let byRows = pool.splitsRows(input.rows)
+        pool.run(parts: byRows ? pool.rowParts(input.rows, minimumRows: 16) : pool.columnParts(outputs),
+                 Blocks(linear: self, input: input, output: output, activation: activation, byRows: byRows))
     }
 
-    /// One column block of the layer per part: each thread packs only its share of the weight.
-    private struct ColumnBlocks: ParallelWork {
+    /// One block of the layer per part: a band of rows (tokens) at the full width, or a band of
+    /// output columns over all rows (see `ComputePool.splitsRows`).
+    private struct Blocks: ParallelWork {
         let linear: Linear
         let input: MatrixSlice
         let output: MatrixSlice
         let activation: Activation?
+        let byRows: Bool
 
         func run(part: Int, of parts: Int) {
-            let columns = ComputePool.block(part, of: parts, in: linear.outputs, multiple: 16)
-            GEMM.linear(input, weight: linear.stored, layout: linear.layout, bias: linear.bias,
-                        activation: activation, into: output, columns: columns)
-        }
-    }
-
-    /// One row block (tokens) of the layer per part: each thread multiplies the whole width.
-    private struct RowBlocks: ParallelWork {
-        let linear: Linear
-        let input: MatrixSlice
-        let output: MatrixSlice
-        let activation: Activation?
-
-        func run(part: Int, of parts: Int) {
-            let rows = ComputePool.block(part, of: parts, in: input.rows, multiple: 1)
-            GEMM.linear(input.rows(rows), weight: linear.stored, layout: linear.layout, bias: linear.bias,
-                        activation: activation, into: output.rows(rows), columns: 0..<linear.outputs)
+            if byRows {
+                let rows = ComputePool.block(part, of: parts, in: input.rows, multiple: 1)
+                GEMM.linear(input.rows(rows), weight: linear.stored, layout: linear.layout, bias: linear.bias,
+                            activation: activation, into: output.rows(rows), columns: 0..<linear.outputs)
+            } else {
+                let columns = ComputePool.block(part, of: parts, in: linear.outputs, multiple: 16)
+                GEMM.linear(input, weight: linear.stored, layout: linear.layout, bias: linear.bias,
+                            activation: activation, into: output, columns: columns)
+            }
         }
     }
 }
