@@ -21,7 +21,7 @@ from transformers import BertConfig
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nerlib.data import read_char_tag_file, spans_from_tags, tokenizer_for  # noqa: E402
-from nerlib.model import BertCrfTagger  # noqa: E402
+from nerlib.model import BertCrfTagger, load_hf_tensors  # noqa: E402
 
 
 def load_bundle(directory):
@@ -30,10 +30,7 @@ def load_bundle(directory):
     config = BertConfig(**{k: v for k, v in raw.items() if k not in ("use_crf", "tag_scheme", "training")})
     config.id2label = {int(k): v for k, v in raw["id2label"].items()}
     model = BertCrfTagger(config, use_crf=raw.get("use_crf", False))
-    tensors = {k: v.float() for k, v in load_file(os.path.join(directory, "model.safetensors")).items()}
-    model.token_classifier.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("crf.")}, strict=False)
-    if model.crf is not None:
-        model.crf.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("crf.")})
+    load_hf_tensors(model, os.path.join(directory, "model.safetensors"))
     model.eval()
     with open(os.path.join(directory, "tokenizer_config.json"), encoding="utf-8") as f:
         lower = json.load(f).get("do_lower_case", True)

@@ -28,7 +28,7 @@ from torch import nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nerlib.data import (encode_with_labels, piece_tags_to_char_spans, read_char_tag_file,  # noqa: E402
                          spans_from_tags, tokenizer_for)
-from nerlib.model import BertCrfTagger, bioes_labels, save_bundle  # noqa: E402
+from nerlib.model import BertCrfTagger, bioes_labels, load_hf_tensors, save_bundle  # noqa: E402
 from transformers import BertConfig  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -70,8 +70,10 @@ def parse_args():
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps in total (pilots)")
     p.add_argument("--export-dtype", choices=["f16", "f32"], default="f16")
     p.add_argument("--init-from", default="",
-                   help="start from the weights of another run's checkpoint.pt (a warm restart: fresh "
-                        "optimizer and learning-rate schedule); ignored when OUT already has a checkpoint")
+                   help="start from the weights of another run's checkpoint.pt or of a bundle folder "
+                        "(model.safetensors, e.g. Weights/default; F16 storage is widened to fp32) — a warm "
+                        "restart: fresh optimizer and learning-rate schedule; ignored when OUT already has "
+                        "a checkpoint")
     return p.parse_args()
 
 
@@ -329,12 +331,19 @@ def main():
     elif args.init_from:
         # Warm restart: a second cosine/linear cycle over an already trained model keeps improving
         # it more cheaply than training again from scratch.
-        saved = torch.load(args.init_from, weights_only=False)
-        model.load_state_dict(saved["model"])
-        mlm_head.load_state_dict(saved["mlm_head"])
+        if os.path.isdir(args.init_from):
+            # A bundle has no MLM head; the NER phase does not use it.
+            load_hf_tensors(model, os.path.join(args.init_from, "model.safetensors"))
+            with open(os.path.join(args.init_from, "config.json"), encoding="utf-8") as f:
+                source_state = json.load(f).get("training", {})
+        else:
+            saved = torch.load(args.init_from, weights_only=False)
+            model.load_state_dict(saved["model"])
+            mlm_head.load_state_dict(saved["mlm_head"])
+            source_state = saved["state"]
         state["phase"] = "ner"
         optimizer = make_optimizer("ner")
-        log(args.out, {"event": "initialised", "from": args.init_from, "source_state": saved["state"]})
+        log(args.out, {"event": "initialised", "from": args.init_from, "source_state": source_state})
     base_lrs = [g["lr"] for g in optimizer.param_groups]
 
     def save_checkpoint():

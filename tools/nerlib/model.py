@@ -8,7 +8,7 @@ import os
 import shutil
 
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import BertConfig, BertForTokenClassification
 
@@ -47,6 +47,16 @@ class BertCrfTagger(nn.Module):
             for k, v in self.crf.state_dict().items():
                 tensors[f"crf.{k}"] = v
         return tensors
+
+
+def load_hf_tensors(model: BertCrfTagger, safetensors_path: str):
+    """Loads tensors saved under Hugging Face names (`save_bundle`) into `model`, as fp32."""
+    tensors = {k: v.float() for k, v in load_file(safetensors_path).items()}
+    # strict=False: bundles leave out integer buffers (position ids), which the model rebuilds itself.
+    model.token_classifier.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("crf.")},
+                                           strict=False)
+    if model.crf is not None:
+        model.crf.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("crf.")})
 
 
 def save_bundle(model: BertCrfTagger, vocab_path: str, out_dir: str, dtype=torch.float32,
