@@ -13,7 +13,8 @@ req/s) and write everything to Benchmarks/.work/http-results.json.
 
 The peer (Benchmarks/peers/fastapi_ort.py) runs uvicorn with 2 workers, ORT intra-op threads 1 per
 worker, on the ORT-optimised fp32 ONNX that compare.py exports for the default model (re-exported
-here with compare.py's own functions, as compare.py does on every run).
+here with compare.py's own functions, as compare.py does on every run). `ner serve` runs without the
+environment's OPENBLAS_* variables, as in compare.py (--keep-openblas-env keeps them).
 """
 import argparse
 import json
@@ -150,8 +151,9 @@ class TreeMemory(threading.Thread):
 # ---- one server ---------------------------------------------------------------------------------------
 
 class Server:
-    def __init__(self, name, command, port, log_path):
+    def __init__(self, name, command, port, log_path, environment=None):
         self.name, self.command, self.port, self.log_path = name, command, port, log_path
+        self.environment = environment
         self.url = f"http://127.0.0.1:{port}"
 
     def start(self):
@@ -160,7 +162,7 @@ class Server:
         started = time.monotonic()
         # Its own session: the harness can stop the whole tree without touching anything else.
         self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+                                        start_new_session=True, env=self.environment)
         self.memory = TreeMemory(self.process.pid)
         self.memory.start()
         self.started = started
@@ -335,6 +337,8 @@ def main():
     p.add_argument("--idle-load", type=float, default=0.15, help="wait until other processes use less than this fraction of the CPU")
     p.add_argument("--idle-patience", type=float, default=60, help="longest wait for an idle CPU, seconds")
     p.add_argument("--json-out", default=os.path.join(compare.WORK, "http-results.json"))
+    p.add_argument("--keep-openblas-env", action="store_true",
+                   help="run ner serve with the environment's OPENBLAS_* variables (default: removed, as in compare.py)")
     args = p.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     idle = (args.idle_load, args.idle_patience)
@@ -356,7 +360,8 @@ def main():
 
     ours_port, peer_port = free_ports(2)
     ours = Server("bertner", [args.ner, "serve", "--model", args.model, "--host", "127.0.0.1", "--port", str(ours_port),
-                              "--drain-seconds", "0"], ours_port, os.path.join(WORK, "bertner.log"))
+                              "--drain-seconds", "0"], ours_port, os.path.join(WORK, "bertner.log"),
+                  environment=compare.bertner_environment(args.keep_openblas_env))
     peer = Server("fastapi-ort", [sys.executable, PEER, "--model", args.model, "--onnx", onnx, "--port", str(peer_port),
                                   "--workers", str(args.workers)], peer_port, os.path.join(WORK, "fastapi-ort.log"))
     results = {"bertner": measure(ours, sample, levels, args.seconds, bodies, idle, workers=0),

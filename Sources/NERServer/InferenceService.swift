@@ -24,8 +24,11 @@ struct InferenceService: Service {
         server.setModel(ModelInfo(pipeline: pipeline, directory: server.configuration.modelDirectory))
         server.batcher.start(with: pipeline)
         server.state.markReady()
+        let kernels = BLASKernels.current()
         server.logger.info("model ready", metadata: ["model": "\(server.configuration.modelDirectory)",
-                                                      "load_seconds": "\(loadTime.seconds)"])
+                                                      "load_seconds": "\(loadTime.seconds)",
+                                                      "blas": "\(kernels.summary)"])
+        if let warning = kernels.warning { server.logger.warning("\(warning)") }
         await withGracefulShutdownHandler {
             await server.batcher.run()
         } onGracefulShutdown: {

@@ -74,16 +74,20 @@ struct Bench: ParsableCommand {
         // The yardstick: plain OpenBLAS on the same linear shapes and thread count, measured now.
         let sgemm = SGEMMReference.gigaflops(config: config, tokens: packed.tokenCount, threads: threads)
         let batch = sequences.count, sequenceLength = longest
+        let kernels = BLASKernels.current()
+        if let warning = kernels.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         if json {
             let record: [String: Any] = ["model": model, "batch": batch, "sequence_length": sequenceLength,
                                          "threads": threads, "iterations": iterations, "median_ms": median,
-                                         "p90_ms": p90, "encoder_gflops": gflops, "sgemm_gflops": sgemm]
+                                         "p90_ms": p90, "encoder_gflops": gflops, "sgemm_gflops": sgemm,
+                                         "blas_core": kernels.core, "blas": kernels.summary]
             let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(String(format: "batch %d × %d tokens, %d threads: median %.2f ms, p90 %.2f ms, encoder %.1f GFLOP/s "
-                         + "(%.0f %% of OpenBLAS sgemm's %.1f GFLOP/s on the same linear shapes)",
-                         batch, sequenceLength, threads, median, p90, gflops, 100 * gflops / sgemm, sgemm))
+                         + "(%.0f %% of OpenBLAS sgemm's %.1f GFLOP/s on the same linear shapes); ",
+                         batch, sequenceLength, threads, median, p90, gflops, 100 * gflops / sgemm, sgemm)
+                  + kernels.summary)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BertNER
+import Foundation
 
 /// `ner info`: what a model bundle contains, after loading and checking every tensor.
 struct Info: ParsableCommand {
@@ -15,6 +16,7 @@ struct Info: ParsableCommand {
         _ = try bundle.loadModel()
         let seconds = (clock.now - start).seconds
         let c = bundle.config
+        let kernels = BLASKernels.current()
         print("""
         model:       \(bundle.directory)
         geometry:    \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, \
@@ -23,6 +25,8 @@ struct Info: ParsableCommand {
         labels:      \(c.labels.joined(separator: " "))
         decoder:     \(c.usesCRF ? "CRF (Viterbi)" : "argmax")
         load time:   \(String(format: "%.3f", seconds)) s
+        blas:        \(kernels.summary)
         """)
+        if let warning = kernels.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
     }
 }

@@ -30,3 +30,38 @@ struct BenchmarkSupportTests {
         #expect(throws: Failure.self) { try Timing.measure(repetitions: 3) { throw Failure() } }
     }
 }
+
+/// The OpenBLAS kernel report behind `ner info`, `ner bench` and the `ner serve` log.
+@Suite("BLAS kernels")
+struct BLASKernelsTests {
+    static func kernels(core: String, forcedCore: String? = nil, l2: String? = nil, avx512: Bool) -> BLASKernels {
+        BLASKernels(core: core, build: "OpenBLAS 0.3.21", forcedCore: forcedCore, forcedL2Size: l2, cpuHasAVX512: avx512)
+    }
+
+    @Test("a forced AVX2 core on an AVX-512 CPU, or a forced L2 size, is warned about; cpuid's own choice is not")
+    func warning() {
+        let forced = Self.kernels(core: "Haswell", forcedCore: "Haswell", l2: "512", avx512: true)
+        #expect(forced.warning?.hasPrefix("OPENBLAS_CORETYPE=Haswell makes OpenBLAS run its Haswell kernels, but this CPU has AVX-512; OPENBLAS_L2_SIZE=512 overrides") == true)
+        #expect(forced.summary == "OpenBLAS core Haswell (environment: OPENBLAS_CORETYPE=Haswell, OPENBLAS_L2_SIZE=512)")
+        #expect(Self.kernels(core: "Haswell", avx512: false).warning == nil)
+        #expect(Self.kernels(core: "Haswell", forcedCore: "haswell", avx512: false).warning == nil)
+        #expect(Self.kernels(core: "SkylakeX", forcedCore: "SkylakeX", avx512: true).warning == nil)
+        #expect(Self.kernels(core: "Cooperlake", avx512: true).summary == "OpenBLAS core Cooperlake (chosen by cpuid)")
+    }
+
+    @Test("CPU flags come from the first flags line of /proc/cpuinfo")
+    func cpuFlags() {
+        let cpuinfo = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw\n\nprocessor\t: 1\nflags\t\t: fpu\n"
+        #expect(BLASKernels.cpuFlags(cpuinfo: cpuinfo) == ["fpu", "sse2", "avx2", "avx512f", "avx512bw"])
+        #expect(BLASKernels.cpuFlags(cpuinfo: "processor\t: 0\n").isEmpty)
+        #expect(BLASKernels.cpuFlags(cpuinfo: nil).isEmpty)
+    }
+
+    @Test("the environment variables are read, empty ones ignored, and the core is OpenBLAS' own")
+    func current() {
+        let kernels = BLASKernels.current(environment: ["OPENBLAS_CORETYPE": "", "OPENBLAS_L2_SIZE": "1024"])
+        #expect(kernels.forcedCore == nil && kernels.forcedL2Size == "1024")
+        #expect(!kernels.core.isEmpty && kernels.core != "unknown")
+        #expect(kernels.build.contains("OpenBLAS"))
+    }
+}

@@ -9,7 +9,7 @@ struct CommandLineTests {
     static let model = PipelineTests.modelDirectory
 
     /// Runs `ner` and returns (exit status, stdout, stderr).
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> (Int32, String, String) {
+    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> (Int32, String, String) {
         var candidates = [binary]
         // swift-testing on Linux runs from the .xctest bundle; the binary sits in the same folder.
         candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -20,6 +20,8 @@ struct CommandLineTests {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        // An empty value in `environment` removes the variable.
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.filter { !$0.value.isEmpty }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -70,5 +72,15 @@ struct CommandLineTests {
         let (badStatus, _, error) = try Self.run(["eval", "--model", "/nonexistent", "--data", data.path])
         #expect(badStatus != 0)
         #expect(error.contains("model file not found: /nonexistent"))
+    }
+
+    @Test("ner info names the OpenBLAS kernels and the environment variable that forced them")
+    func infoReportsKernels() throws {
+        let (status, output, _) = try Self.run(["info", "--model", Self.model],
+                                               environment: ["OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": ""])
+        #expect(status == 0)
+        #expect(output.contains("blas:        OpenBLAS core Haswell (environment: OPENBLAS_CORETYPE=Haswell)"))
+        let (_, plain, _) = try Self.run(["info", "--model", Self.model], environment: ["OPENBLAS_CORETYPE": "", "OPENBLAS_L2_SIZE": ""])
+        #expect(plain.contains("(chosen by cpuid)"))
     }
 }
