@@ -19,8 +19,15 @@ deps:
 build: deps
 	$(SWIFT) build
 
+## Release builds use the vector units of the machine they are built on when it has AVX2, FMA and F16C
+## (x86-64 since 2013): Swift's default target is baseline x86-64 (SSE2, no FMA), which leaves GELU,
+## softmax and LayerNorm at half width. Measured: default model 8×128 39.0 → 34.8 ms on 1 thread, 20.5 →
+## 18.1 ms on 2; load 0.064 → 0.037 s (hardware F16 conversion). `make release CPU_FLAGS=` builds a binary
+## for any x86-64 (the Docker image does).
+CPU_FLAGS ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && grep -qw f16c /proc/cpuinfo \
+               && echo "-Xswiftc -target-cpu -Xswiftc haswell -Xcc -march=haswell")
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(CPU_FLAGS)
 
 test: deps test-deploy
 	$(SWIFT) test
