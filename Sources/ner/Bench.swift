@@ -75,7 +75,7 @@ struct Bench: ParsableCommand {
         let sgemm = SGEMMReference.gigaflops(config: config, tokens: packed.tokenCount, threads: threads)
         let batch = sequences.count, sequenceLength = longest
         let kernels = BLASKernels.current()
-        if let warning = kernels.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        kernels.warnOnStandardError()
         if json {
             let record: [String: Any] = ["model": model, "batch": batch, "sequence_length": sequenceLength,
                                          "threads": threads, "iterations": iterations, "median_ms": median,

@@ -27,6 +27,6 @@ struct Info: ParsableCommand {
         load time:   \(String(format: "%.3f", seconds)) s
         blas:        \(kernels.summary)
         """)
-        if let warning = kernels.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        kernels.warnOnStandardError()
     }
 }
