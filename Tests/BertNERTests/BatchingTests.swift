@@ -25,7 +25,7 @@ struct BatchingTests {
         // tokens on), so 12 layers of float rounding differ: measured 1.5e-5 with OpenBLAS's
         // Cooperlake kernels and 6.4e-5 with its Haswell ones, against logits up to 22 — hence a bound
         // relative to the largest logit. A key leaking across sequences moves logits by far more.
-        let scale = batched.map { m in (0..<m.rows).flatMap { r in (0..<m.columns).map { abs(m[r, $0]) } }.max() ?? 0 }.max() ?? 0
+        let scale = batched.compactMap { $0.storage.lazy.map(abs).max() }.max() ?? 0
         #expect(worst <= 1e-5 * scale, "batched vs alone: max |Δ| \(worst), largest |logit| \(scale)")
         let paths = classifier.decode(batched)
         for (k, sequence) in sequences.enumerated() {
