@@ -94,9 +94,11 @@ $(VENV)/.installed: tools/requirements.txt
 	$(VENV)/bin/pip install -q --find-links /opt/wheels -r tools/requirements.txt
 	touch $@
 
-## Python-side checks of the tools (exporter error cases); needs the venv (PyTorch).
+## Python-side checks of the tools (exporter error cases, training's model growth and augmentation);
+## needs the venv (PyTorch).
 test-tools: venv
 	$(VENV)/bin/python tools/test_export.py
+	$(VENV)/bin/python tools/test_training.py
 
 ## Regenerate the engine's golden fixtures with PyTorch (committed; tests never run Python).
 fixtures: venv

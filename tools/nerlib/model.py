@@ -5,6 +5,7 @@ and model.safetensors holding `bert.*`, `classifier.*` and (optionally) `crf.*` 
 """
 import json
 import os
+import re
 import shutil
 
 import torch
@@ -49,12 +50,39 @@ class BertCrfTagger(nn.Module):
         return tensors
 
 
-def load_hf_tensors(model: BertCrfTagger, safetensors_path: str):
-    """Loads tensors saved under Hugging Face names (`save_bundle`) into `model`, as fp32."""
+LAYER_NAME = re.compile(r"^bert\.encoder\.layer\.(\d+)\.(.*)$")
+
+
+def stacked_layers(tensors: dict, target_layers: int) -> dict:
+    """Repeats a trained encoder on top of itself (progressive stacking, Gong et al. 2019): target
+    layer i takes source layer i % n. Growing a trained model this way trains far faster than a
+    deeper model from scratch, because every copy starts from features that already work."""
+    source = sorted({int(m.group(1)) for k in tensors if (m := LAYER_NAME.match(k))})
+    if not source or source != list(range(len(source))) or target_layers % len(source):
+        raise ValueError(f"cannot stack encoder layers {source} into {target_layers} layers")
+    grown = {k: v for k, v in tensors.items() if not LAYER_NAME.match(k)}
+    for k, v in tensors.items():
+        if m := LAYER_NAME.match(k):
+            for copy in range(target_layers // len(source)):
+                grown[f"bert.encoder.layer.{copy * len(source) + int(m.group(1))}.{m.group(2)}"] = v.clone()
+    return grown
+
+
+def load_hf_tensors(model: BertCrfTagger, safetensors_path: str, stack: bool = False):
+    """Loads tensors saved under Hugging Face names (`save_bundle`) into `model`, as fp32. With `stack`,
+    a bundle with fewer encoder layers than `model` is grown by `stacked_layers`."""
     tensors = {k: v.float() for k, v in load_file(safetensors_path).items()}
-    # strict=False: bundles leave out integer buffers (position ids), which the model rebuilds itself.
-    model.token_classifier.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("crf.")},
-                                           strict=False)
+    if stack:
+        tensors = stacked_layers(tensors, model.config.num_hidden_layers)
+    # strict=False: bundles leave out integer buffers (position ids), which the model rebuilds itself;
+    # any missing floating-point weight is an error (it would silently stay random).
+    missing, unexpected = model.token_classifier.load_state_dict(
+        {k: v for k, v in tensors.items() if not k.startswith("crf.")}, strict=False)
+    float_names = {k for k, v in model.token_classifier.state_dict().items() if v.is_floating_point()}
+    missing = [k for k in missing if k in float_names]
+    if missing or unexpected:
+        raise ValueError(f"{safetensors_path} does not fit the model: missing {missing[:4]}, "
+                         f"unexpected {unexpected[:4]} (a different layer count needs stacking)")
     if model.crf is not None:
         model.crf.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("crf.")})
 

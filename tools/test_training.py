@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Checks of tools/train.py's model growth and data augmentation on tiny inputs (no training).
+Run: .venv/bin/python tools/test_training.py  (also `make test-tools`)."""
+import os
+import random
+import sys
+import tempfile
+
+import torch
+from safetensors.torch import save_file
+from transformers import BertConfig
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import train  # noqa: E402
+from nerlib.model import BertCrfTagger, bioes_labels, load_hf_tensors  # noqa: E402
+
+# Characters that are single pieces in the bert-base-chinese vocabulary.
+TRAINING_TEXT = [
+    ("杭州市委今天开会。", ["B-ORG", "I-ORG", "I-ORG", "E-ORG", "O", "O", "O", "O", "O"]),
+    ("他在杭州市工作。", ["O", "O", "B-LOC", "I-LOC", "E-LOC", "O", "O", "O"]),
+    ("他去温州市和巴西。", ["O", "O", "B-LOC", "I-LOC", "E-LOC", "O", "B-LOC", "E-LOC", "O"]),
+    ("北京大学很好。", ["B-ORG", "I-ORG", "I-ORG", "E-ORG", "O", "O", "O"]),
+    ("他在北京。", ["O", "O", "B-LOC", "E-LOC", "O"]),
+]
+
+
+def tiny_model(layers):
+    config = BertConfig(vocab_size=50, hidden_size=8, num_hidden_layers=layers, num_attention_heads=2,
+                        intermediate_size=16, max_position_embeddings=16, num_labels=13)
+    return BertCrfTagger(config)
+
+
+def check_stacking():
+    with tempfile.TemporaryDirectory() as root:
+        path = os.path.join(root, "model.safetensors")
+        source = tiny_model(2)
+        save_file({k: v.contiguous() for k, v in source.hf_state_dict().items() if v.is_floating_point()}, path)
+        grown = tiny_model(4)
+        load_hf_tensors(grown, path, stack=True)
+        weights = grown.token_classifier.state_dict()
+        for target, origin in [(0, 0), (1, 1), (2, 0), (3, 1)]:
+            name = "bert.encoder.layer.{}.attention.self.query.weight"
+            assert torch.equal(weights[name.format(target)], source.token_classifier.state_dict()[name.format(origin)])
+        assert torch.equal(grown.crf.transitions, source.crf.transitions)
+        for model, stack, fragment in [(tiny_model(4), False, "does not fit the model: missing"),
+                                       (tiny_model(3), True, "cannot stack encoder layers [0, 1] into 3")]:
+            try:
+                load_hf_tensors(model, path, stack=stack)
+            except ValueError as error:
+                assert fragment in str(error), f"expected '{fragment}' in '{error}'"
+                print(f"ok: {error}")
+            else:
+                raise AssertionError(f"no error; expected '{fragment}'")
+    print("ok: a 2-layer bundle stacks into 4 layers (0, 1, 0, 1)")
+
+
+def check_org_composition():
+    with tempfile.TemporaryDirectory() as root:
+        data_path = os.path.join(root, "train.bioes")
+        with open(data_path, "w", encoding="utf-8") as f:
+            for text, tags in TRAINING_TEXT * 20:  # index % 20 == 19 is dev: keep every sentence in train
+                f.write("".join(f"{c} {t}\n" for c, t in zip(text, tags)) + "\n")
+        args = train.parse_args(["--train", data_path, "--out", root, "--org-composition", "1"])
+        data = train.Data(args)
+    decode = data.tokenizer.convert_ids_to_tokens
+    templates = {(ending, "".join(decode(suffix))) for ending, suffix in data.org_templates}
+    # 杭州市委 = 杭州市 + 委; 北京大学 = 北京 + 大学. Fewer than 30 places end in 市, so every
+    # ending here is "" (the shared bucket).
+    assert templates == {("", "委"), ("", "大学")}, templates
+    places = {"".join(decode(ids)) for ids in data.places_by_ending[""]}
+    assert places == {"杭州市", "温州市", "巴西", "北京"}, places
+    rng = random.Random(0)
+    composed = {"".join(decode(data.composed_org(rng))) for _ in range(200)}
+    assert "温州市委" in composed and "巴西大学" in composed and len(composed) == 8, composed
+    ids, labels = data.replace_mentions(list(data.train_encoded[0][0]), list(data.train_encoded[0][2]), 1.0, rng)
+    tags = [bioes_labels()[k] for k in labels]
+    name = "".join(decode(ids[:tags.index("E-ORG") + 1]))
+    assert tags[0] == "B-ORG" and name in composed, (name, tags)
+    print(f"ok: composed ORG names {sorted(composed)}")
+
+
+if __name__ == "__main__":
+    check_stacking()
+    check_org_composition()
