@@ -79,6 +79,20 @@ def check_org_composition():
     print(f"ok: composed ORG names {sorted(composed)}")
 
 
+def check_dev_blocks():
+    with tempfile.TemporaryDirectory() as root:
+        data_path = os.path.join(root, "train.bioes")
+        with open(data_path, "w", encoding="utf-8") as f:
+            for k in range(200):  # sentence k is k+1 times 北
+                f.write("北 O\n" * (k + 1) + "\n")
+        for block, expected in [(1, [k for k in range(200) if k % 20 == 19]), (5, list(range(95, 100)) + list(range(195, 200)))]:
+            data = train.Data(train.parse_args(["--train", data_path, "--out", root, "--dev-block", str(block)]))
+            dev = [len(s.text) - 1 for s in data.dev]
+            assert dev == expected and len(data.train) == 200 - len(expected), (block, dev)
+    print("ok: dev = every 20th sentence, or every 20th block of 5")
+
+
 if __name__ == "__main__":
+    check_dev_blocks()
     check_stacking()
     check_org_composition()
