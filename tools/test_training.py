@@ -24,6 +24,13 @@ TRAINING_TEXT = [
 ]
 
 
+def write_training_file(path, sentences):
+    """`sentences`: (text, tags) pairs, written as the char-per-line BIOES file train.py reads."""
+    with open(path, "w", encoding="utf-8") as f:
+        for text, tags in sentences:
+            f.write("".join(f"{c} {t}\n" for c, t in zip(text, tags)) + "\n")
+
+
 def tiny_model(layers):
     config = BertConfig(vocab_size=50, hidden_size=8, num_hidden_layers=layers, num_attention_heads=2,
                         intermediate_size=16, max_position_embeddings=16, num_labels=13)
@@ -57,9 +64,8 @@ def check_stacking():
 def check_org_composition():
     with tempfile.TemporaryDirectory() as root:
         data_path = os.path.join(root, "train.bioes")
-        with open(data_path, "w", encoding="utf-8") as f:
-            for text, tags in TRAINING_TEXT * 20:  # index % 20 == 19 is dev: keep every sentence in train
-                f.write("".join(f"{c} {t}\n" for c, t in zip(text, tags)) + "\n")
+        # index % 20 == 19 is dev: 20 copies keep every sentence in train
+        write_training_file(data_path, TRAINING_TEXT * 20)
         args = train.parse_args(["--train", data_path, "--out", root, "--org-composition", "1"])
         data = train.Data(args)
     decode = data.tokenizer.convert_ids_to_tokens
@@ -82,9 +88,8 @@ def check_org_composition():
 def check_dev_blocks():
     with tempfile.TemporaryDirectory() as root:
         data_path = os.path.join(root, "train.bioes")
-        with open(data_path, "w", encoding="utf-8") as f:
-            for k in range(200):  # sentence k is k+1 times 北
-                f.write("北 O\n" * (k + 1) + "\n")
+        # sentence k is k+1 times 北
+        write_training_file(data_path, [("北" * (k + 1), ["O"] * (k + 1)) for k in range(200)])
         for block, expected in [(1, [k for k in range(200) if k % 20 == 19]), (5, list(range(95, 100)) + list(range(195, 200)))]:
             data = train.Data(train.parse_args(["--train", data_path, "--out", root, "--dev-block", str(block)]))
             dev = [len(s.text) - 1 for s in data.dev]

@@ -7,8 +7,8 @@ each phase/epoch end):
      teaches it which characters belong together, which from-scratch NER lacks most);
   2. NER fine-tuning with the CRF negative log-likelihood, dev F1 after every epoch, best kept.
 
-Dev split: every 20th training sentence (index % 20 == 19, 0-based) is held out; test is never
-read here. Examples are either one sentence or several consecutive ones packed up to the
+Dev split: every 20th training sentence (index % 20 == 19, 0-based) is held out, or with
+--dev-block N every 20th block of N consecutive sentences; test is never read here. Examples are either one sentence or several consecutive ones packed up to the
 position limit, so every position embedding is trained and long inputs look like real paragraphs.
 
 The exact command, seeds and hyper-parameters are written to OUT/run.json; progress to
@@ -85,7 +85,10 @@ def parse_args(argv=None):
     p.add_argument("--stack", action="store_true",
                    help="with a bundle --init-from that has fewer encoder layers than --layers: repeat its "
                         "layers on top of themselves (layer i starts as layer i %% n; progressive stacking)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.dev_block < 1:
+        p.error(f"--dev-block must be at least 1, got {args.dev_block}")
+    return args
 
 
 def log(out, record):
