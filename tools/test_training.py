@@ -42,15 +42,16 @@ def check_stacking():
         path = os.path.join(root, "model.safetensors")
         source = tiny_model(2)
         save_file({k: v.contiguous() for k, v in source.hf_state_dict().items() if v.is_floating_point()}, path)
-        grown = tiny_model(4)
+        # 2 -> 5 layers: layer i from layer i % 2, also when 5 is not a multiple of 2
+        grown = tiny_model(5)
         load_hf_tensors(grown, path, stack=True)
         weights = grown.token_classifier.state_dict()
-        for target, origin in [(0, 0), (1, 1), (2, 0), (3, 1)]:
+        for target, origin in [(0, 0), (1, 1), (2, 0), (3, 1), (4, 0)]:
             name = "bert.encoder.layer.{}.attention.self.query.weight"
             assert torch.equal(weights[name.format(target)], source.token_classifier.state_dict()[name.format(origin)])
         assert torch.equal(grown.crf.transitions, source.crf.transitions)
         for model, stack, fragment in [(tiny_model(4), False, "does not fit the model: missing"),
-                                       (tiny_model(3), True, "cannot stack encoder layers [0, 1] into 3")]:
+                                       (tiny_model(1), True, "cannot stack encoder layers [0, 1] into 1")]:
             try:
                 load_hf_tensors(model, path, stack=stack)
             except ValueError as error:
@@ -58,7 +59,7 @@ def check_stacking():
                 print(f"ok: {error}")
             else:
                 raise AssertionError(f"no error; expected '{fragment}'")
-    print("ok: a 2-layer bundle stacks into 4 layers (0, 1, 0, 1)")
+    print("ok: a 2-layer bundle stacks into 5 layers (0, 1, 0, 1, 0)")
 
 
 def check_org_composition():
@@ -94,7 +95,9 @@ def check_dev_blocks():
             data = train.Data(train.parse_args(["--train", data_path, "--out", root, "--dev-block", str(block)]))
             dev = [len(s.text) - 1 for s in data.dev]
             assert dev == expected and len(data.train) == 200 - len(expected), (block, dev)
-    print("ok: dev = every 20th sentence, or every 20th block of 5")
+        final = train.Data(train.parse_args(["--train", data_path, "--out", root, "--include-dev"]))
+        assert len(final.train) == 200 and len(final.dev) == 10, (len(final.train), len(final.dev))
+    print("ok: dev = every 20th sentence, or every 20th block of 5; --include-dev trains on all 200")
 
 
 if __name__ == "__main__":

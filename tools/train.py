@@ -8,11 +8,13 @@ each phase/epoch end):
   2. NER fine-tuning with the CRF negative log-likelihood, dev F1 after every epoch, best kept.
 
 Dev split: every 20th training sentence (index % 20 == 19, 0-based) is held out, or with
---dev-block N every 20th block of N consecutive sentences; test is never read here. Examples are either one sentence or several consecutive ones packed up to the
+--dev-block N every 20th block of N consecutive sentences; test is never read here. With
+--include-dev (a final run) the dev sentences are trained on too: dev F1 then only checks the fit,
+and the bundle is the last epoch's weights rather than the best dev epoch's. Examples are either one sentence or several consecutive ones packed up to the
 position limit, so every position embedding is trained and long inputs look like real paragraphs.
 
 The exact command, seeds and hyper-parameters are written to OUT/run.json; progress to
-OUT/log.jsonl. The best model is exported as a bundle to OUT/bundle (F16 storage by default).
+OUT/log.jsonl. The best model (best dev F1; with --include-dev the last) is exported as a bundle to OUT/bundle (F16 storage by default).
 """
 import argparse
 import collections
@@ -72,6 +74,9 @@ def parse_args(argv=None):
     p.add_argument("--dev-block", type=int, default=1,
                    help="dev = every 20th block of this many consecutive training sentences; 1 (every 20th "
                         "sentence) shares documents with training, a few hundred mostly does not")
+    p.add_argument("--include-dev", action="store_true",
+                   help="final run: train on the dev sentences too and export the last epoch (dev F1 is "
+                        "then a training-fit check, not a model choice)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--checkpoint-minutes", type=float, default=10.0)
@@ -106,7 +111,7 @@ class Data:
         # the shipped runs' split) share documents with the training sentences around them.
         in_dev = [(i // args.dev_block) % 20 == 19 for i in range(len(sentences))]
         self.dev = [s for s, dev in zip(sentences, in_dev) if dev]
-        self.train = [s for s, dev in zip(sentences, in_dev) if not dev]
+        self.train = [s for s, dev in zip(sentences, in_dev) if args.include_dev or not dev]
         self.labels = bioes_labels()
         self.label_to_id = {l: i for i, l in enumerate(self.labels)}
         self.tokenizer = tokenizer_for(args.vocab)
@@ -480,8 +485,8 @@ def main():
         if phase == "ner" and epoch_done:
             scores = evaluate(model, data, data.dev, data.dev_encoded, args.batch_tokens)
             log(args.out, {"event": "dev", "epoch": round(state["step"] / steps_per_epoch, 2), **scores})
-            if scores["f1"] > state["best_f1"]:
-                state["best_f1"] = scores["f1"]
+            if scores["f1"] > state["best_f1"] or args.include_dev:
+                state["best_f1"] = max(state["best_f1"], scores["f1"])
                 dtype = torch.float16 if args.export_dtype == "f16" else torch.float32
                 save_bundle(model, args.vocab, os.path.join(args.out, "bundle"), dtype=dtype,
                             extra_config={"tag_scheme": "BIOES", "training": {"dev_f1": scores["f1"],

@@ -58,13 +58,13 @@ def stacked_layers(tensors: dict, target_layers: int) -> dict:
     layer i takes source layer i % n. Growing a trained model this way trains far faster than a
     deeper model from scratch, because every copy starts from features that already work."""
     source = sorted({int(m.group(1)) for k in tensors if (m := LAYER_NAME.match(k))})
-    if not source or source != list(range(len(source))) or target_layers % len(source):
+    if not source or source != list(range(len(source))) or target_layers < len(source):
         raise ValueError(f"cannot stack encoder layers {source} into {target_layers} layers")
     grown = {k: v for k, v in tensors.items() if not LAYER_NAME.match(k)}
     for k, v in tensors.items():
         if m := LAYER_NAME.match(k):
-            for copy in range(target_layers // len(source)):
-                grown[f"bert.encoder.layer.{copy * len(source) + int(m.group(1))}.{m.group(2)}"] = v.clone()
+            for target in range(int(m.group(1)), target_layers, len(source)):
+                grown[f"bert.encoder.layer.{target}.{m.group(2)}"] = v.clone()
     return grown
 
 
