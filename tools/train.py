@@ -104,12 +104,20 @@ def log(out, record):
         f.write(line + "\n")
 
 
+DEV_RULE = "(train sentence index // {block}) % 20 == 19 (0-based)"  # what run.json records
+
+
+def is_dev(index, block):
+    """Every 20th block of `block` consecutive sentences is dev (DEV_RULE)."""
+    return (index // block) % 20 == 19
+
+
 class Data:
     def __init__(self, args):
         sentences = read_char_tag_file(args.train)
         # Every 20th block of dev_block consecutive sentences is dev. Blocks of 1 (every 20th sentence,
         # the shipped runs' split) share documents with the training sentences around them.
-        in_dev = [(i // args.dev_block) % 20 == 19 for i in range(len(sentences))]
+        in_dev = [is_dev(i, args.dev_block) for i in range(len(sentences))]
         self.dev = [s for s, dev in zip(sentences, in_dev) if dev]
         self.train = [s for s, dev in zip(sentences, in_dev) if args.include_dev or not dev]
         self.labels = bioes_labels()
@@ -347,7 +355,8 @@ def main():
     # run.json keeps every invocation (the first, then each resume) with its exact command.
     run_path = os.path.join(args.out, "run.json")
     invocation = {"command": " ".join([sys.executable] + sys.argv), "args": vars(args), "started": time.time(),
-                  "torch": torch.__version__, "dev_split": f"(train sentence index // {args.dev_block}) % 20 == 19 (0-based)"}
+                  "torch": torch.__version__, "dev_split": DEV_RULE.format(block=args.dev_block)
+                  + ("; dev sentences trained on too" if args.include_dev else "")}
     history = []
     if os.path.exists(run_path):
         with open(run_path) as f:
