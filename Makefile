@@ -99,6 +99,7 @@ $(VENV)/.installed: tools/requirements.txt
 test-tools: venv
 	$(VENV)/bin/python tools/test_export.py
 	$(VENV)/bin/python tools/test_training.py
+	$(VENV)/bin/python tools/test_average_bundles.py
 
 ## Regenerate the engine's golden fixtures with PyTorch (committed; tests never run Python).
 fixtures: venv
