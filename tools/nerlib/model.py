@@ -87,16 +87,11 @@ def load_hf_tensors(model: BertCrfTagger, safetensors_path: str, stack: bool = F
         model.crf.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("crf.")})
 
 
-def load_pretrained_encoder(model: BertCrfTagger, checkpoint_dir: str) -> list:
-    """Loads a pretrained Hugging Face BERT encoder (a `BertModel` or `Bert*For*` folder with
-    `model.safetensors` or `pytorch_model.bin`) into `model.bert`; the classifier and CRF stay fresh.
-    A longer position table is cut to the model's (the pipeline windows longer texts). Returns the
-    checkpoint's tensors that were not used (e.g. a pooler or an MLM head)."""
-    safetensors_path = os.path.join(checkpoint_dir, "model.safetensors")
-    if os.path.isfile(safetensors_path):
-        tensors = load_file(safetensors_path)
-    else:
-        tensors = torch.load(os.path.join(checkpoint_dir, "pytorch_model.bin"), map_location="cpu", weights_only=True)
+def load_pretrained_encoder(model: BertCrfTagger, tensors: dict, source: str) -> list:
+    """Loads the tensors of a pretrained Hugging Face BERT encoder (a `BertModel` or `Bert*For*`
+    checkpoint, as `export.load_state_dict` reads it from `source`) into `model.bert`; the classifier
+    and CRF stay fresh. A longer position table is cut to the model's (the pipeline windows longer
+    texts). Returns the checkpoint's tensors that were not used (e.g. a pooler or an MLM head)."""
     encoder = model.bert.state_dict()
     loaded, unused = {}, []
     for name, value in tensors.items():
@@ -107,12 +102,12 @@ def load_pretrained_encoder(model: BertCrfTagger, checkpoint_dir: str) -> list:
         if key == "embeddings.position_embeddings.weight" and value.shape[0] > encoder[key].shape[0]:
             value = value[:encoder[key].shape[0]]
         if value.shape != encoder[key].shape:
-            raise ValueError(f"{checkpoint_dir}: {name} has shape {list(value.shape)}, the model needs "
+            raise ValueError(f"{source}: {name} has shape {list(value.shape)}, the model needs "
                              f"{list(encoder[key].shape)} (set --layers/--hidden/--heads/--intermediate to the checkpoint's)")
         loaded[key] = value.float()
     missing = [k for k, v in encoder.items() if v.is_floating_point() and k not in loaded]
     if missing:
-        raise ValueError(f"{checkpoint_dir} does not fill the encoder: missing {missing[:4]}")
+        raise ValueError(f"{source} does not fill the encoder: missing {missing[:4]}")
     model.bert.load_state_dict(loaded, strict=False)
     return unused
 
