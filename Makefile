@@ -100,6 +100,7 @@ test-tools: venv
 	$(VENV)/bin/python tools/test_export.py
 	$(VENV)/bin/python tools/test_training.py
 	$(VENV)/bin/python tools/test_average_bundles.py
+	$(VENV)/bin/python tools/test_prune_vocab.py
 
 ## Regenerate the engine's golden fixtures with PyTorch (committed; tests never run Python).
 fixtures: venv

@@ -54,6 +54,7 @@ def char_tags(length, spans, scheme):
 @torch.no_grad()
 def predict(model, tokenizer, texts, scheme, batch_size=64):
     labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
+    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id  # looked up: a pruned vocabulary renumbers them
     out = []
     for b in range(0, len(texts), batch_size):
         batch = texts[b:b + batch_size]
@@ -63,7 +64,7 @@ def predict(model, tokenizer, texts, scheme, batch_size=64):
         mask = torch.zeros(len(batch), longest, dtype=torch.long)
         for row, e in enumerate(encodings):
             n = len(e["input_ids"])
-            ids[row, :n + 2] = torch.tensor([101] + e["input_ids"] + [102])
+            ids[row, :n + 2] = torch.tensor([cls] + e["input_ids"] + [sep])
             mask[row, :n + 2] = 1
         logits = model.emissions(ids, mask)
         emissions = logits[:, 1:-1]
@@ -77,7 +78,7 @@ def predict(model, tokenizer, texts, scheme, batch_size=64):
             spans = [] if n == 0 else [
                 (e["offset_mapping"][s][0], e["offset_mapping"][t - 1][1], kind)
                 for s, t, kind in spans_from_tags([labels[i] for i in path[:n]], scheme)]
-            out.append({"ids": [101] + e["input_ids"] + [102], "logits": logits[row, :n + 2].clone(), "spans": spans})
+            out.append({"ids": [cls] + e["input_ids"] + [sep], "logits": logits[row, :n + 2].clone(), "spans": spans})
     return out
 
 
