@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Checks of tools/train.py's model growth and data augmentation on tiny inputs (no training).
 Run: .venv/bin/python tools/test_training.py  (also `make test-tools`)."""
+import contextlib
+import io
 import os
 import random
 import sys
@@ -129,7 +131,39 @@ def check_pretrained_encoder():
     print("ok: a pretrained BertModel starts the encoder (positions cut 32 -> 16, pooler unused)")
 
 
+def check_refused_arguments():
+    cases = [(["--init-from", "a", "--init-encoder", "b"], "--init-from (a whole tagger) and --init-encoder"),
+             (["--dev-block", "0"], "--dev-block must be at least 1, got 0")]
+    for extra, fragment in cases:
+        stderr = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(stderr):
+                train.parse_args(["--out", "unused"] + extra)
+        except SystemExit as exit_:
+            assert exit_.code == 2 and fragment in stderr.getvalue(), stderr.getvalue()
+        else:
+            raise AssertionError(f"accepted {extra}")
+        print(f"ok: refused {' '.join(extra)}")
+
+
+def check_special_ids():
+    with tempfile.TemporaryDirectory() as root:
+        data_path, vocab = os.path.join(root, "train.bioes"), os.path.join(root, "vocab.txt")
+        write_training_file(data_path, TRAINING_TEXT)
+        with open(vocab, "w", encoding="utf-8") as f:
+            f.write("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n杭\n州\n")
+        try:
+            train.Data(train.parse_args(["--train", data_path, "--out", root, "--vocab", vocab]))
+        except SystemExit as exit_:
+            assert "train.py needs bert-base-chinese's layout ([UNK] 100" in str(exit_.code), exit_.code
+        else:
+            raise AssertionError("a vocabulary with other special ids was accepted")
+    print("ok: a vocabulary whose special ids are not 100-103 is refused")
+
+
 if __name__ == "__main__":
+    check_refused_arguments()
+    check_special_ids()
     check_pretrained_encoder()
     check_dev_blocks()
     check_stacking()

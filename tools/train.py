@@ -104,6 +104,8 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.dev_block < 1:
         p.error(f"--dev-block must be at least 1, got {args.dev_block}")
+    if args.init_from and args.init_encoder:
+        p.error("--init-from (a whole tagger) and --init-encoder (an encoder under a fresh head) exclude each other")
     return args
 
 
@@ -134,6 +136,11 @@ class Data:
         self.labels = bioes_labels()
         self.label_to_id = {l: i for i, l in enumerate(self.labels)}
         self.tokenizer = tokenizer_for(args.vocab)
+        # The training loop writes bert-base-chinese's special ids (100–103) directly.
+        specials = {t: self.tokenizer.convert_tokens_to_ids(t) for t in ("[UNK]", "[CLS]", "[SEP]", "[MASK]")}
+        if list(specials.values()) != [100, 101, 102, 103]:
+            raise SystemExit(f"{args.vocab}: special ids {specials}; train.py needs bert-base-chinese's "
+                             "layout ([UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103); prune after training")
         self.max_pieces = args.max_positions - 2
         self.train_encoded = [encode_with_labels(self.tokenizer, s, self.label_to_id, self.max_pieces)
                               for s in self.train]
