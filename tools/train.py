@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Train the default BertNER model from scratch on MSRA: BERT encoder + linear head + CRF, BIOES.
+"""Train a BertNER model on MSRA: BERT encoder + linear head + CRF, BIOES — from scratch, or from a
+pretrained encoder (--init-encoder; the shipped default model is m3e-small fine-tuned this way).
 
 Two phases, both resumable from `OUT/checkpoint.pt` (written every --checkpoint-minutes and at
 each phase/epoch end):
