@@ -6,9 +6,10 @@ Usage: .venv/bin/python tools/prune_vocab.py --out runs/pruned runs/x/bundle
 Why it is lossless: the BERT pre-tokenizer makes every CJK ideograph and every punctuation character
 a word of its own (and drops whitespace and control characters), and WordPiece only ever matches
 pieces of one word. So a "##" continuation piece that contains such a character, or a longer piece
-that contains one, can never match anything. bert-base-chinese has 7,545 such entries: 7,322 CJK
-continuations ("##中"), 120 punctuation continuations ("##，"), the 99 "[unusedN]" and 4 more
-("<S>", "..."). Google's vocabulary builder emitted them; the tokenizer that reads it splits them away. Dropping
+that contains one, can never match anything; nor can a piece containing whitespace. bert-base-chinese
+has 7,545 such entries: 7,322 CJK continuations ("##中"), 119 punctuation continuations ("##，"), the
+99 "[unusedN]" and 5 more ("<S>", "<T>", "...", "\u2028", "##\u2028"). Google's vocabulary builder
+emitted them; the tokenizer that reads it splits them away. Dropping
 them changes no token string of any text; ids are renumbered in the old order, so [PAD] stays 0.
 For the 512-wide m3e encoder that is 3.86 M parameters, 7.7 MB in F16.
 
@@ -100,6 +101,14 @@ def main(argv=None):
         with open(os.path.join(args.bundle, "tokenizer_config.json"), encoding="utf-8") as f:
             tokenizer_config = json.load(f)
     splits_cjk = tokenizer_config.get("tokenize_chinese_chars", True) is not False
+    # The rule assumes the pre-tokenizer runs and matches only the five special tokens.
+    if tokenizer_config.get("do_basic_tokenize", True) is False or tokenizer_config.get("never_split"):
+        p.error("tokenizer_config.json turns off basic tokenization or lists never_split tokens; "
+                "then pieces with punctuation or CJK can be reached and pruning would change tokenization")
+    per_token = sorted(name for name in tensors if name.startswith("cls."))
+    if per_token:
+        p.error(f"{weights_path} has a masked-LM head ({per_token[0]} …) with a row per token; "
+                "pruning handles token-classification bundles only")
 
     kept, tensors[WORD_EMBEDDINGS] = prune(tokens, tensors[WORD_EMBEDDINGS], splits_cjk)
     config["vocabulary_pruned_from"] = config.get("vocabulary_pruned_from", len(tokens))

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Checks of tools/prune_vocab.py: the pruned vocabulary tokenizes every text into the same pieces,
 and a pruned bundle gives the same logits as the original.
-Uses the bert-base-chinese vocabulary of Weights/default and, when present, MSRA test from
-../shared/data (skipped with a message when absent; the hand-written texts below always run).
+Uses bert-base-chinese's vocabulary as committed for the tokenizer fixtures and, when present, MSRA
+test from ../shared/data (skipped with a message when absent; everything else always runs).
 Run: .venv/bin/python tools/test_prune_vocab.py  (also `make test-tools`)."""
 import contextlib
 import io
 import os
+import random
 import sys
 import tempfile
 
@@ -21,7 +22,7 @@ from nerlib.data import read_char_tag_file, tokenizer_for  # noqa: E402
 from nerlib.model import BertCrfTagger, save_bundle  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VOCAB = os.path.join(ROOT, "Weights", "default", "vocab.txt")
+VOCAB = os.path.join(ROOT, "Tests", "Fixtures", "tokenizer", "vocab.txt")  # bert-base-chinese's 21,128
 MSRA_TEST = os.path.join(ROOT, "..", "shared", "data", "msra", "test.bioes")
 # Latin words that need ## pieces, accents and capitals (lower-cased and stripped), full-width and
 # CJK punctuation, digits, emoji, a character outside the tokenizer's CJK blocks (U+2B820), a
@@ -41,22 +42,35 @@ def pieces(tokenizer, text):
 def check_same_pieces():
     tokens = prune_vocab.read_vocab(VOCAB)
     kept = [t for t in tokens if prune_vocab.reachable(t)]
+    dropped = set(tokens) - set(kept)
     assert len(tokens) == 21128 and len(kept) == 13583, (len(tokens), len(kept))
-    assert "##中" not in kept and "##，" not in kept and "[unused1]" not in kept and "[PAD]" in kept
-    assert "##ing" in kept and "中" in kept and "，" in kept and "##2" in kept
+    assert "##中" in dropped and "##，" in dropped and "[unused1]" in dropped and "[PAD]" not in dropped
+    assert "##ing" not in dropped and "中" not in dropped and "，" not in dropped and "##2" not in dropped
     texts = list(TEXTS)
     if os.path.isfile(MSRA_TEST):
         texts += [s.text for s in read_char_tag_file(MSRA_TEST)]
     else:
-        print(f"note: {MSRA_TEST} is absent; checking the {len(TEXTS)} hand-written texts only")
+        print(f"note: {MSRA_TEST} is absent; checking the generated texts only")
+    # Independent of the rule: every dropped token's body, alone and glued to letters, digits, a CJK
+    # character and an accented letter, plus random strings of vocabulary characters.
+    bodies = [t[2:] if t.startswith("##") and len(t) > 2 else t for t in sorted(dropped)]
+    texts += [prefix + body + suffix for body in bodies for prefix, suffix in
+              [("", ""), ("a", ""), ("1", "x"), ("中", "中"), ("é", "s"), ("##", "")]]
+    rng = random.Random(7)
+    alphabet = sorted({c for t in tokens for c in t})
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
     with tempfile.TemporaryDirectory() as root:
         pruned_vocab = os.path.join(root, "vocab.txt")
         with open(pruned_vocab, "w", encoding="utf-8") as f:
             f.write("".join(t + "\n" for t in kept))
         full, pruned = tokenizer_for(VOCAB), tokenizer_for(pruned_vocab)
+        assert len(full.get_vocab()) == 21128 and len(pruned.get_vocab()) == 13583
         for text in texts:
-            assert pieces(full, text) == pieces(pruned, text), text
-    print(f"ok: {len(texts)} texts tokenize into the same pieces with {len(kept)} of {len(tokens)} tokens")
+            expected = pieces(full, text)
+            assert not dropped.intersection(expected), (text, dropped.intersection(expected))
+            assert expected == pieces(pruned, text), text
+    print(f"ok: {len(texts)} texts never produce a dropped token and tokenize into the same pieces "
+          f"with {len(kept)} of {len(tokens)} tokens")
 
 
 def check_same_logits():
@@ -108,7 +122,13 @@ def check_refusals():
         refused(bad, out, "vocab.txt has 2 tokens but bert.embeddings.word_embeddings.weight has 3 rows")
         save_file({"other": torch.zeros(2, 2)}, os.path.join(bad, "model.safetensors"))
         refused(bad, out, "has no bert.embeddings.word_embeddings.weight")
-        assert not os.path.exists(out), "a refused prune must not leave a half-written bundle"
+        save_file({prune_vocab.WORD_EMBEDDINGS: torch.zeros(2, 2), "cls.predictions.bias": torch.zeros(2)},
+                  os.path.join(bad, "model.safetensors"))
+        refused(bad, out, "has a masked-LM head (cls.predictions.bias …)")
+        save_file({prune_vocab.WORD_EMBEDDINGS: torch.zeros(2, 2)}, os.path.join(bad, "model.safetensors"))
+        with open(os.path.join(bad, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+            f.write('{"never_split": ["[X]"]}')
+        refused(bad, out, "turns off basic tokenization or lists never_split tokens")
 
 
 if __name__ == "__main__":

@@ -64,6 +64,13 @@ def wait_idle(limit=0.15, patience=60):
 
 # ---- models --------------------------------------------------------------------------------------
 
+def special_ids(bundle):
+    """Ids of the special tokens in the bundle's vocab.txt (a pruned vocabulary renumbers them)."""
+    with open(os.path.join(bundle, "vocab.txt"), encoding="utf-8") as f:
+        ids = {line.rstrip("\n"): i for i, line in enumerate(f)}
+    return {token: ids[token] for token in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")}
+
+
 def base_model():
     """BERT-base geometry, random weights (seeded), with a CRF: the shape the targets are about."""
     bundle = os.path.join(WORK, "base", "bundle")
@@ -75,7 +82,9 @@ def base_model():
     config._attn_implementation = "eager"
     model = BertCrfTagger(config).eval()
     if not os.path.exists(os.path.join(bundle, "model.safetensors")):
-        vocab = VOCAB if os.path.exists(VOCAB) else os.path.join(ROOT, "Weights", "default", "vocab.txt")
+        # bert-base-chinese's 21,128 tokens; the committed tokenizer-fixture copy when ../shared is absent
+        # (not Weights/default's, whose vocabulary is pruned).
+        vocab = VOCAB if os.path.exists(VOCAB) else os.path.join(ROOT, "Tests", "Fixtures", "tokenizer", "vocab.txt")
         save_bundle(model, vocab, bundle, dtype=torch.float32)
     model, _, _ = load_bundle(bundle)  # exactly the weights BertNER reads
     return model.eval(), bundle
@@ -224,8 +233,9 @@ def main():
     results = []
     for name, batch, length, iterations in cases:
         model, bundle, onnx_files = models[name]
-        ids = rng.integers(104, model.config.vocab_size, size=(batch, length))
-        ids[:, 0], ids[:, -1] = 101, 102
+        specials = special_ids(bundle)
+        ids = rng.integers(max(specials.values()) + 1, model.config.vocab_size, size=(batch, length))
+        ids[:, 0], ids[:, -1] = specials["[CLS]"], specials["[SEP]"]
         for t in threads:
             row = {"model": name, "batch": batch, "sequence": length, "threads": t, "engines": {}}
             reference = None
