@@ -57,6 +57,27 @@ struct TokenizerTests {
         print("tokenizer parity: \(cases.count - mismatches.count) / \(cases.count) strings identical")
     }
 
+    /// The shipped model's vocabulary is pruned (`tools/prune_vocab.py`: 13,583 of bert-base-chinese's
+    /// 21,128 tokens, renumbered). Its pieces and offsets must still be Hugging Face's on every
+    /// fixture string made with the same options, compared as token strings.
+    @Test("the default model's pruned vocabulary gives Hugging Face's pieces on every fixture string")
+    func prunedVocabulary() throws {
+        let full = try Self.tokenizers()[0]
+        let defaultModel = EngineFixture.root.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Weights/default").path
+        let pruned = try BertTokenizer(bundleDirectory: defaultModel)
+        try #require(pruned.vocabulary.count < full.vocabulary.count, "Weights/default's vocabulary is not pruned")
+        let cases = try Self.cases().filter { $0.options == 0 }  // lower-cased, CJK split: the default's options
+        #expect(cases.count >= 3_000)
+        var mismatches: [String] = []
+        for item in cases {
+            let expected = item.pieces.map { [full.vocabulary.tokens[$0[0]], "\($0[1])", "\($0[2])"] }
+            let ours = pruned.encode(item.text).map { [pruned.vocabulary.tokens[Int($0.id)], "\($0.start)", "\($0.end)"] }
+            if ours != expected { mismatches.append("\(item.text.debugDescription): HF \(expected.prefix(6)) ours \(ours.prefix(6))") }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) of \(cases.count) differ; first: \(mismatches.prefix(5).joined(separator: "\n"))")
+    }
+
     @Test("offsets of hard cases")
     func hardCases() throws {
         let tokenizer = try Self.tokenizers()[0]
