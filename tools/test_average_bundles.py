@@ -1,8 +1,6 @@
 #!/usr/bin/env python3
 """Checks of tools/average_bundles.py on tiny bundles (no model needed).
 Run: .venv/bin/python tools/test_average_bundles.py  (also `make test-tools`)."""
-import contextlib
-import io
 import json
 import os
 import sys
@@ -13,6 +11,7 @@ from safetensors.torch import load_file, save_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import average_bundles  # noqa: E402
+from nerlib.testing import assert_usage_error  # noqa: E402
 
 
 def write_bundle(folder, tensors):
@@ -49,15 +48,7 @@ def check_mismatches():
         write_bundle(c, {"v": torch.zeros(2)})
         for other, fragment in [(b, "w: shape [3] in"), (c, "have different tensors: ['v', 'w']"),
                                 (root, "is not a bundle: no model.safetensors")]:
-            stderr = io.StringIO()
-            try:
-                with contextlib.redirect_stderr(stderr):
-                    average_bundles.main(["--out", os.path.join(root, "out"), a, other])
-            except SystemExit as exit_:
-                assert exit_.code == 2 and fragment in stderr.getvalue(), (exit_.code, stderr.getvalue())
-            else:
-                raise AssertionError(f"no error; expected '{fragment}'")
-            print(f"ok: refused ({fragment})")
+            assert_usage_error(average_bundles.main, ["--out", os.path.join(root, "out"), a, other], fragment)
 
 
 if __name__ == "__main__":

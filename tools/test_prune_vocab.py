@@ -20,6 +20,7 @@ import prune_vocab  # noqa: E402
 from evaluate import load_bundle  # noqa: E402
 from nerlib.data import read_char_tag_file, tokenizer_for  # noqa: E402
 from nerlib.model import BertCrfTagger, save_bundle  # noqa: E402
+from nerlib.testing import assert_usage_error  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VOCAB = os.path.join(ROOT, "Tests", "Fixtures", "tokenizer", "vocab.txt")  # bert-base-chinese's 21,128
@@ -98,15 +99,7 @@ def check_same_logits():
 
 
 def refused(bundle, out, fragment):
-    stderr = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(stderr):
-            prune_vocab.main(["--out", out, bundle])
-    except SystemExit as exit_:
-        assert exit_.code == 2 and fragment in stderr.getvalue(), (exit_.code, stderr.getvalue())
-    else:
-        raise AssertionError(f"no error; expected '{fragment}'")
-    print(f"ok: refused ({fragment})")
+    assert_usage_error(prune_vocab.main, ["--out", out, bundle], fragment)
 
 
 def check_refusals():

@@ -1,8 +1,6 @@
 #!/usr/bin/env python3
 """Checks of tools/train.py's model growth and data augmentation on tiny inputs (no training).
 Run: .venv/bin/python tools/test_training.py  (also `make test-tools`)."""
-import contextlib
-import io
 import os
 import random
 import sys
@@ -16,6 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train  # noqa: E402
 from export import load_state_dict  # noqa: E402
 from nerlib.model import BertCrfTagger, bioes_labels, load_hf_tensors, load_pretrained_encoder  # noqa: E402
+from nerlib.testing import assert_usage_error  # noqa: E402
 from transformers import BertModel  # noqa: E402
 
 # Characters that are single pieces in the bert-base-chinese vocabulary.
@@ -135,15 +134,7 @@ def check_refused_arguments():
     cases = [(["--init-from", "a", "--init-encoder", "b"], "--init-from (a whole tagger) and --init-encoder"),
              (["--dev-block", "0"], "--dev-block must be at least 1, got 0")]
     for extra, fragment in cases:
-        stderr = io.StringIO()
-        try:
-            with contextlib.redirect_stderr(stderr):
-                train.parse_args(["--out", "unused"] + extra)
-        except SystemExit as exit_:
-            assert exit_.code == 2 and fragment in stderr.getvalue(), stderr.getvalue()
-        else:
-            raise AssertionError(f"accepted {extra}")
-        print(f"ok: refused {' '.join(extra)}")
+        assert_usage_error(train.parse_args, ["--out", "unused"] + extra, fragment)
 
 
 def check_special_ids():

@@ -222,7 +222,7 @@ def main():
             continue
         model, bundle = build()
         folder = os.path.dirname(bundle)
-        models[name] = (model, bundle, export_onnx(model, folder))
+        models[name] = (model, bundle, export_onnx(model, folder), special_ids(bundle))
         print(f"{name}: bundle {bundle}, ONNX in {folder}", flush=True)
 
     environment = bertner_environment(args.keep_openblas_env)
@@ -232,8 +232,7 @@ def main():
     rng = np.random.default_rng(7)
     results = []
     for name, batch, length, iterations in cases:
-        model, bundle, onnx_files = models[name]
-        specials = special_ids(bundle)
+        model, bundle, onnx_files, specials = models[name]
         ids = rng.integers(max(specials.values()) + 1, model.config.vocab_size, size=(batch, length))
         ids[:, 0], ids[:, -1] = specials["[CLS]"], specials["[SEP]"]
         for t in threads:
