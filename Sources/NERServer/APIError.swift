@@ -42,6 +42,15 @@ public struct APIError: Error, Sendable, Equatable {
         APIError(status: .serviceUnavailable, code: "overloaded",
                  message: "the server is at capacity (\(limit) texts queued); retry shortly", retryAfter: 1)
     }
+    static func deadlineExceeded(seconds: Double) -> APIError {
+        APIError(status: .serviceUnavailable, code: "deadline_exceeded",
+                 message: "the request waited \(seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)) s for the model without being served (--request-timeout-seconds); retry shortly",
+                 retryAfter: 1)
+    }
+    /// The client closed the connection before its answer was ready (nginx's 499); nobody reads
+    /// this response, it exists for the access metrics.
+    static let clientGone = APIError(status: .init(code: 499, reasonPhrase: "Client Closed Request"), code: "client_gone",
+                                     message: "the client closed the connection before the answer was ready")
     static let notReady = APIError(status: .serviceUnavailable, code: "not_ready",
                                    message: "the model is still loading; retry shortly", retryAfter: 1)
     static let draining = APIError(status: .serviceUnavailable, code: "draining",

@@ -2,96 +2,181 @@ import BertNER
 import Dispatch
 import Synchronization
 
-/// Why the batcher did not take a request.
+/// Why the batcher did not answer a request with entities.
 public enum BatcherError: Error, Equatable, Sendable {
     /// More than `maxQueue` texts are already waiting: answer 503 with Retry-After.
     case queueFull(limit: Int)
-    /// The model is not loaded yet.
-    case notReady
     /// The server is shutting down and no longer takes work.
     case shuttingDown
+    /// The request waited longer than its deadline; its remaining work was dropped.
+    case deadlineExceeded(seconds: Double)
 }
 
-/// Dynamic batching: concurrent requests wait in a bounded queue; one worker takes as many as fit a
-/// token budget (after at most `maxWait` for company), runs them as one packed batch, and hands
-/// each caller its own results. Inference runs on its own thread, never on the Swift concurrency
-/// pool, so HTTP handling stays responsive while the model computes.
+/// Dynamic batching on word pieces, as text-embeddings-inference's queue does it.
+///
+/// Each request tokenizes, splits and windows its texts on its own task (concurrently across
+/// requests) and queues the resulting sequences. One worker takes sequences in arrival order up to
+/// the pipeline's `maxTokensPerForward` word pieces — the same number that bounds a forward pass —
+/// runs them as one packed batch on its own thread (never the Swift concurrency pool, so HTTP stays
+/// responsive), and hands each request its decoded sequences; the request assembles its entities.
+/// A long text may span several batches, so a small request waits at most for the batch in flight
+/// plus what queued before it. Work whose client has gone (task cancelled) or whose deadline passed
+/// is dropped before it costs a forward pass, and counted.
 public final class Batcher: Sendable {
-    private struct Job {
-        let texts: [String]
-        let tokens: Int
-        let continuation: CheckedContinuation<[[Entity]], any Error>
+    /// Why queued work was dropped (the `reason` label of `ner_dropped_total`).
+    public enum DropReason: String, Sendable, CaseIterable {
+        case clientGone = "client_gone"
+        case deadline
+    }
+
+    /// What the queue holds now, for tests and `/metrics`.
+    package struct Snapshot: Sendable {
+        package var queuedTexts: Int
+        package var queuedTokens: Int
+        package var paused: Bool
+    }
+
+    /// One request's texts. Mutable parts are touched only under `state`'s lock.
+    private final class Job: @unchecked Sendable {
+        let sequences: [[Int32]]
+        let pipeline: NERPipeline
+        let textCount: Int
+        var taken = 0  // sequences handed to batches so far
+        var results: [DecodedSequence] = []
+        var continuation: CheckedContinuation<[DecodedSequence], any Error>?
+        var cancelled = false
+
+        init(texts: [PreparedText], pipeline: NERPipeline) {
+            sequences = texts.flatMap(\.sequences)
+            textCount = texts.count
+            self.pipeline = pipeline
+        }
+
+        var untakenTokens: Int { sequences[taken...].reduce(0) { $0 + $1.count } }
+    }
+
+    /// The sequences `range` of `job` in one batch.
+    private struct Part {
+        let job: Job
+        let range: Range<Int>
     }
 
     private struct State {
-        var pipeline: NERPipeline?
         var queue: [Job] = []
         var queuedTexts = 0
         var queuedTokens = 0
         var wakeUp: CheckedContinuation<Void, Never>?
         var stopped = false
+        var paused = false
+        var observers: [(condition: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+
+        var snapshot: Snapshot { Snapshot(queuedTexts: queuedTexts, queuedTokens: queuedTokens, paused: paused) }
     }
 
-    public let maxBatchTokens: Int
     public let maxWait: Duration
     public let maxQueue: Int
     private let metrics: ServerMetrics
     private let state = Mutex(State())
     private let inference = DispatchQueue(label: "bertner.inference")
 
-    public init(maxBatchTokens: Int, maxWait: Duration, maxQueue: Int, metrics: ServerMetrics) {
-        self.maxBatchTokens = max(1, maxBatchTokens)
+    public init(maxWait: Duration, maxQueue: Int, metrics: ServerMetrics) {
         self.maxWait = maxWait
         self.maxQueue = max(1, maxQueue)
         self.metrics = metrics
     }
 
-    /// Hands the loaded model to the batcher; from now on requests are accepted.
-    public func start(with pipeline: NERPipeline) {
-        state.withLock { $0.pipeline = pipeline }
+    /// Entities for each text, in order. Preparing and assembling run on the caller's task; only
+    /// the forward passes wait for the worker. Throws `BatcherError`, or `CancellationError` when
+    /// the caller's task is cancelled (its client left) before its work completed.
+    public func recognize(_ texts: [String], with pipeline: NERPipeline, timeout: Duration? = nil) async throws -> [[Entity]] {
+        guard !texts.isEmpty else { return [] }
+        let prepared = texts.map(pipeline.prepare)
+        let job = Job(texts: prepared, pipeline: pipeline)
+        let decoded: [DecodedSequence]
+        if job.sequences.isEmpty {
+            decoded = []
+        } else {
+            decoded = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    enqueue(job, continuation: continuation)
+                    if let timeout {
+                        DispatchQueue.global().asyncAfter(deadline: .now() + timeout.seconds) { [weak self] in
+                            self?.drop(job, reason: .deadline, error: BatcherError.deadlineExceeded(seconds: timeout.seconds))
+                        }
+                    }
+                }
+            } onCancel: {
+                drop(job, reason: .clientGone, error: CancellationError())
+            }
+        }
+        var next = 0
+        return prepared.map { text in
+            defer { next += text.sequences.count }
+            return pipeline.entities(of: text, decoded: decoded[next..<(next + text.sequences.count)])
+        }
     }
 
-    /// The budget is counted in characters: for Chinese text one character is one word piece, and
-    /// counting needs no tokenizer pass on the caller's side.
-    static func estimatedTokens(_ text: String) -> Int { text.unicodeScalars.count + 2 }
-
-    /// Entities for each text, in order. Throws `BatcherError` when the request cannot be queued.
-    public func recognize(_ texts: [String]) async throws -> [[Entity]] {
-        guard !texts.isEmpty else { return [] }
-        let tokens = texts.reduce(0) { $0 + Self.estimatedTokens($1) }
-        return try await withCheckedThrowingContinuation { continuation in
-            let (refusal, wakeUp, depth) = state.withLock { state -> (BatcherError?, CheckedContinuation<Void, Never>?, Int) in
-                if state.stopped { return (.shuttingDown, nil, state.queuedTexts) }
-                if state.pipeline == nil { return (.notReady, nil, state.queuedTexts) }
-                // An empty queue always takes the request, so a batch of up to maxBatchItems texts
-                // can never be refused on its own.
-                if !state.queue.isEmpty, state.queuedTexts + texts.count > maxQueue {
-                    return (.queueFull(limit: maxQueue), nil, state.queuedTexts)
-                }
-                state.queue.append(Job(texts: texts, tokens: tokens, continuation: continuation))
-                state.queuedTexts += texts.count
-                state.queuedTokens += tokens
-                let wakeUp = state.wakeUp
-                state.wakeUp = nil
-                return (nil, wakeUp, state.queuedTexts)
+    private func enqueue(_ job: Job, continuation: CheckedContinuation<[DecodedSequence], any Error>) {
+        let tokens = job.untakenTokens
+        let (refusal, wakeUp, depth) = state.withLock { state -> ((any Error)?, CheckedContinuation<Void, Never>?, Int) in
+            if job.cancelled { return (CancellationError(), nil, state.queuedTexts) }
+            if state.stopped { return (BatcherError.shuttingDown, nil, state.queuedTexts) }
+            // An empty queue always takes the request, so a batch of up to maxBatchItems texts
+            // can never be refused on its own.
+            if !state.queue.isEmpty, state.queuedTexts + job.textCount > maxQueue {
+                return (BatcherError.queueFull(limit: maxQueue), nil, state.queuedTexts)
             }
-            metrics.recordQueueDepth(depth)
-            if let refusal {
-                if case .queueFull = refusal { metrics.recordQueueFull() }
-                continuation.resume(throwing: refusal)
-            }
-            wakeUp?.resume()
+            job.continuation = continuation
+            state.queue.append(job)
+            state.queuedTexts += job.textCount
+            state.queuedTokens += tokens
+            let wakeUp = state.wakeUp
+            state.wakeUp = nil
+            notifyObservers(&state)
+            return (nil, wakeUp, state.queuedTexts)
         }
+        metrics.recordQueueDepth(depth)
+        if let refusal {
+            if case BatcherError.queueFull = refusal { metrics.recordQueueFull() }
+            if refusal is CancellationError { metrics.recordDropped(.clientGone) }
+            continuation.resume(throwing: refusal)
+        }
+        wakeUp?.resume()
+    }
+
+    /// Ends `job` with `error` unless it has already ended. A client that left loses its work even
+    /// mid-flight (nobody would read it); a deadline drops only work still waiting in the queue.
+    private func drop(_ job: Job, reason: DropReason, error: any Error) {
+        let (continuation, depth) = state.withLock { state -> (CheckedContinuation<[DecodedSequence], any Error>?, Int) in
+            job.cancelled = job.cancelled || reason == .clientGone
+            guard let continuation = job.continuation else { return (nil, state.queuedTexts) }
+            let queued = state.queue.firstIndex { $0 === job }
+            if reason == .deadline && queued == nil { return (nil, state.queuedTexts) }
+            job.continuation = nil
+            job.cancelled = true
+            if let queued {
+                state.queue.remove(at: queued)
+                state.queuedTexts -= job.textCount
+                state.queuedTokens -= job.untakenTokens
+                notifyObservers(&state)
+            }
+            return (continuation, state.queuedTexts)
+        }
+        guard let continuation else { return }
+        metrics.recordDropped(reason)
+        metrics.recordQueueDepth(depth)
+        continuation.resume(throwing: error)
     }
 
     /// The worker loop; returns after `stop()` once the queue is empty. Run it exactly once.
     public func run() async {
         while await waitForWork() {
-            if maxWait > .zero, state.withLock({ $0.queuedTokens < maxBatchTokens }) {
+            if maxWait > .zero, let budget = state.withLock({ $0.queue.first?.pipeline.maxTokensPerForward }),
+               state.withLock({ $0.queuedTokens < budget }) {
                 try? await Task.sleep(for: maxWait)
             }
-            guard let (jobs, pipeline) = takeBatch() else { continue }
-            await execute(jobs, on: pipeline)
+            guard let parts = takeBatch() else { continue }
+            await execute(parts)
         }
     }
 
@@ -99,6 +184,7 @@ public final class Batcher: Sendable {
     public func stop() {
         let wakeUp = state.withLock { state in
             state.stopped = true
+            state.paused = false
             let wakeUp = state.wakeUp
             state.wakeUp = nil
             return wakeUp
@@ -106,59 +192,145 @@ public final class Batcher: Sendable {
         wakeUp?.resume()
     }
 
-    /// True when there is work; false when stopped and drained.
-    private func waitForWork() async -> Bool {
+    /// Holds the worker before its next batch (requests still queue): a gate for tests and for
+    /// operators who need the model idle. `resume()` lets it go on.
+    package func pause() {
+        state.withLock { state in
+            state.paused = true
+            notifyObservers(&state)
+        }
+    }
+
+    package func resume() {
+        let wakeUp = state.withLock { state in
+            state.paused = false
+            notifyObservers(&state)
+            let wakeUp = state.wakeUp
+            state.wakeUp = nil
+            return wakeUp
+        }
+        wakeUp?.resume()
+    }
+
+    package var snapshot: Snapshot { state.withLock { $0.snapshot } }
+
+    /// Returns once `condition` holds for the queue (checked now and at every change): lets tests
+    /// wait for "queued" instead of sleeping.
+    package func waitUntil(_ condition: @escaping @Sendable (Snapshot) -> Bool) async {
         await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Bool in
-                if !state.queue.isEmpty || state.stopped { return true }
-                state.wakeUp = continuation
+            let holds = state.withLock { state -> Bool in
+                if condition(state.snapshot) { return true }
+                state.observers.append((condition, continuation))
                 return false
             }
-            if ready { continuation.resume() }
+            if holds { continuation.resume() }
         }
-        return state.withLock { !$0.queue.isEmpty }
     }
 
-    /// Jobs in arrival order up to the token budget (always at least one, however large).
-    private func takeBatch() -> ([Job], NERPipeline)? {
-        let (jobs, pipeline, depth) = state.withLock { state -> ([Job], NERPipeline?, Int) in
-            var taken = 0, tokens = 0
-            while taken < state.queue.count, taken == 0 || tokens + state.queue[taken].tokens <= maxBatchTokens {
-                tokens += state.queue[taken].tokens
-                taken += 1
+    private func notifyObservers(_ state: inout State) {
+        let snapshot = state.snapshot
+        var waiting: [(condition: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        for observer in state.observers {
+            if observer.condition(snapshot) { observer.continuation.resume() } else { waiting.append(observer) }
+        }
+        state.observers = waiting
+    }
+
+    /// True when there is work to take now; false when stopped and drained.
+    private func waitForWork() async -> Bool {
+        while true {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state -> Bool in
+                    if (!state.queue.isEmpty && !state.paused) || (state.stopped && state.queue.isEmpty) { return true }
+                    state.wakeUp = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
             }
-            let jobs = Array(state.queue.prefix(taken))
-            state.queue.removeFirst(taken)
-            state.queuedTexts -= jobs.reduce(0) { $0 + $1.texts.count }
-            state.queuedTokens -= tokens
-            return (jobs, state.pipeline, state.queuedTexts)
+            let (work, finished) = state.withLock { state in (!state.queue.isEmpty && !state.paused, state.stopped && state.queue.isEmpty) }
+            if work { return true }
+            if finished { return false }
+        }
+    }
+
+    /// Sequences in arrival order up to the word-piece budget (always at least one, however long).
+    private func takeBatch() -> [Part]? {
+        let (parts, depth) = state.withLock { state -> ([Part], Int) in
+            guard !state.paused, let budget = state.queue.first?.pipeline.maxTokensPerForward else { return ([], state.queuedTexts) }
+            var parts: [Part] = []
+            var tokens = 0
+            while let job = state.queue.first {
+                let start = job.taken
+                var end = start
+                while end < job.sequences.count, tokens == 0 || tokens + job.sequences[end].count <= budget {
+                    tokens += job.sequences[end].count
+                    end += 1
+                }
+                guard end > start else { break }
+                state.queuedTokens -= job.sequences[start..<end].reduce(0) { $0 + $1.count }
+                job.taken = end
+                parts.append(Part(job: job, range: start..<end))
+                guard end == job.sequences.count else { break }  // budget reached inside this job
+                state.queue.removeFirst()
+                state.queuedTexts -= job.textCount
+            }
+            notifyObservers(&state)
+            return (parts, state.queuedTexts)
         }
         metrics.recordQueueDepth(depth)
-        guard let pipeline, !jobs.isEmpty else { return nil }
-        return (jobs, pipeline)
+        return parts.isEmpty ? nil : parts
     }
 
-    private func execute(_ jobs: [Job], on pipeline: NERPipeline) async {
-        let texts = jobs.flatMap(\.texts)
+    private func execute(_ parts: [Part]) async {
+        let sequences = parts.flatMap { $0.job.sequences[$0.range] }
+        let pipeline = parts[0].job.pipeline
         let started = ContinuousClock.now
-        let outcome: Result<NERPipeline.BatchResult, any Error> = await withCheckedContinuation { continuation in
+        let outcome: Result<[DecodedSequence], any Error> = await withCheckedContinuation { continuation in
             inference.async {
-                continuation.resume(returning: Result { try pipeline.recognizeWithStatistics(batch: texts) })
+                continuation.resume(returning: Result { try pipeline.decode(sequences) })
             }
         }
         switch outcome {
-        case .success(let result):
-            metrics.recordBatch(texts: texts.count, tokens: result.tokens, duration: ContinuousClock.now - started)
+        case .success(let decoded):
+            metrics.recordBatch(texts: parts.count, tokens: sequences.reduce(0) { $0 + $1.count },
+                                duration: ContinuousClock.now - started)
             var next = 0
-            for job in jobs {
-                job.continuation.resume(returning: Array(result.entities[next..<(next + job.texts.count)]))
-                next += job.texts.count
+            for part in parts {
+                deliver(Array(decoded[next..<(next + part.range.count)]), to: part.job)
+                next += part.range.count
             }
-        case .failure where jobs.count > 1:
-            // One caller's input must not fail the others: run each job alone.
-            for job in jobs { await execute([job], on: pipeline) }
+        case .failure where parts.count > 1:
+            // One caller's input must not fail the others: run each part alone.
+            for part in parts { await execute([part]) }
         case .failure(let error):
-            jobs[0].continuation.resume(throwing: error)
+            fail(parts[0].job, with: error)
         }
+    }
+
+    /// Adds a batch's results to `job`, resuming its caller once all its sequences are decoded.
+    private func deliver(_ decoded: [DecodedSequence], to job: Job) {
+        let finished = state.withLock { _ -> (CheckedContinuation<[DecodedSequence], any Error>, [DecodedSequence])? in
+            guard let continuation = job.continuation else { return nil }  // dropped meanwhile
+            job.results += decoded
+            guard job.results.count == job.sequences.count else { return nil }
+            job.continuation = nil
+            return (continuation, job.results)
+        }
+        if let (continuation, results) = finished { continuation.resume(returning: results) }
+    }
+
+    private func fail(_ job: Job, with error: any Error) {
+        let continuation = state.withLock { state -> CheckedContinuation<[DecodedSequence], any Error>? in
+            guard let continuation = job.continuation else { return nil }
+            job.continuation = nil
+            if let queued = state.queue.firstIndex(where: { $0 === job }) {
+                state.queue.remove(at: queued)
+                state.queuedTexts -= job.textCount
+                state.queuedTokens -= job.untakenTokens
+                notifyObservers(&state)
+            }
+            return continuation
+        }
+        continuation?.resume(throwing: error)
     }
 }

@@ -21,12 +21,12 @@ struct InferenceService: Service {
         }
         let loadTime = ContinuousClock.now - started
         server.metrics.recordModelLoad(loadTime)
-        server.setModel(ModelInfo(pipeline: pipeline, directory: server.configuration.modelDirectory))
-        server.batcher.start(with: pipeline)
-        server.state.markReady()
+        server.state.markReady(with: .init(pipeline: pipeline, info: ModelInfo(pipeline: pipeline, directory: server.configuration.modelDirectory)))
         let kernels = BLASKernels.current()
         server.logger.info("model ready", metadata: ["model": "\(server.configuration.modelDirectory)",
                                                       "load_seconds": "\(loadTime.seconds)",
+                                                      "threads": "\(pipeline.threads)",
+                                                      "max_batch_tokens": "\(pipeline.maxTokensPerForward)",
                                                       "blas": "\(kernels.summary)"])
         if let warning = kernels.warning { server.logger.warning("\(warning)") }
         await withGracefulShutdownHandler {
@@ -39,29 +39,15 @@ struct InferenceService: Service {
     /// Loading maps and converts the weights: blocking work, kept off the concurrency pool. The
     /// warm-up pass touches every weight page and sizes the allocator before the first request.
     private func loadAndWarmUp() async throws -> NERPipeline {
-        let load = server.loader
+        let server = server
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result {
-                    let pipeline = try load()
+                    let pipeline = server.configure(try server.loader())
                     _ = try pipeline.recognize("新华社北京电，国务院总理在人民大会堂会见了外宾。")
                     return pipeline
                 })
             }
         }
-    }
-}
-
-/// The first service to hear SIGTERM: `/ready` turns 503 at once while requests are still served
-/// for `drainSeconds`, so load balancers take the replica out before its listener closes. Then the
-/// HTTP server shuts down gracefully (finishing in-flight requests) and the batcher drains.
-struct DrainService: Service {
-    let server: NERService
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        server.state.markDraining()
-        server.logger.info("draining", metadata: ["seconds": "\(server.configuration.drainSeconds)"])
-        try? await Task.sleep(for: .seconds(server.configuration.drainSeconds))
     }
 }

@@ -2,51 +2,55 @@ import BertNER
 import Hummingbird
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// The HTTP service around one `NERPipeline`: its configuration, probe state, metrics and batcher,
 /// and the Hummingbird application that serves them. Build one, then either `run()` it (the CLI)
 /// or test `application()` with HummingbirdTesting without opening a port.
 public final class NERService: Sendable {
-    public static let version = "0.5.0"
+    public static let version = "0.6.0"
 
-    public let configuration: ServerConfiguration
+    public let configuration: any ServerArguments
     public let state = ServiceState()
     public let metrics = ServerMetrics()
     public let batcher: Batcher
     public let logger: Logger
     let loader: @Sendable () throws -> NERPipeline
-    private let model = Mutex<ModelInfo?>(nil)
+    let connections = ConnectionRegistry()
 
     /// `loader` runs once, in the background after the server starts; by default it loads the
-    /// bundle at `configuration.modelDirectory`.
-    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "bertner.server"),
+    /// bundle at `configuration.modelDirectory`. Whatever it returns gets the configuration's
+    /// threads and batch budget (see `configure(_:)`).
+    public init(configuration: some ServerArguments, logger: Logger = Logger(label: "bertner.server"),
                 loader: (@Sendable () throws -> NERPipeline)? = nil) {
         self.configuration = configuration
         self.logger = logger
-        let directory = configuration.modelDirectory, stride = configuration.stride, threads = configuration.threads
-        self.loader = loader ?? {
-            var pipeline = try NERPipeline(modelDirectory: directory, stride: stride)
-            if threads > 0 { pipeline.threads = threads }
-            return pipeline
-        }
-        batcher = Batcher(maxBatchTokens: configuration.maxBatchTokens,
-                          maxWait: .milliseconds(configuration.maxWaitMilliseconds),
+        let directory = configuration.modelDirectory, stride = configuration.stride
+        self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride) }
+        batcher = Batcher(maxWait: .milliseconds(configuration.maxWaitMilliseconds),
                           maxQueue: configuration.maxQueue, metrics: metrics)
     }
 
-    var modelInfo: ModelInfo? { model.withLock { $0 } }
-    func setModel(_ info: ModelInfo) { model.withLock { $0 = info } }
+    /// The configuration's engine settings applied to a loaded pipeline: the cores a forward pass
+    /// uses, and the word-piece bound of a forward pass, which is also the batcher's budget.
+    func configure(_ pipeline: NERPipeline) -> NERPipeline {
+        var pipeline = pipeline
+        if configuration.threads > 0 { pipeline.threads = configuration.threads }
+        pipeline.maxTokensPerForward = max(1, configuration.maxBatchTokens)
+        return pipeline
+    }
 
     /// The Hummingbird application: routes plus the background model loader / batcher.
     /// `onServerRunning` receives the bound port (useful with port 0).
     public func application(onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: NERRequestContext.self)
         router.add(middleware: ServiceMiddleware(metrics: metrics))
         Routes(service: self).register(on: router)
+        let connections = connections
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [ConnectionWatch(registry: connections)],
+                idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "BertNER"),
             services: [InferenceService(server: self)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },

@@ -1,7 +1,7 @@
 /// `GET /openapi.json`: the API contract, with the configured limits filled in so that generated
 /// clients and schemathesis see the real bounds.
 enum OpenAPIDocument {
-    static func json(configuration c: ServerConfiguration) -> String {
+    static func json(configuration c: some ServerArguments) -> String {
         #"""
         {
           "openapi": "3.0.3",
@@ -61,7 +61,7 @@ enum OpenAPIDocument {
             },
             "/info": {
               "get": {
-                "summary": "Version, state, model, limits and batching settings",
+                "summary": "Version, state, model, and the effective configuration (every setting, threads included)",
                 "operationId": "info",
                 "responses": {"200": {"description": "Server information", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Info"}}}}}
               }
@@ -129,11 +129,11 @@ enum OpenAPIDocument {
                 "properties": {"status": {"type": "string"}, "state": {"type": "string", "enum": ["loading", "ready", "draining"]}}
               },
               "Info": {
-                "type": "object", "required": ["name", "version", "state", "limits", "batching"],
+                "type": "object", "required": ["name", "version", "state", "configuration"],
                 "properties": {
                   "name": {"type": "string"}, "version": {"type": "string"}, "state": {"type": "string"},
                   "model": {"type": "object", "nullable": true},
-                  "limits": {"type": "object"}, "batching": {"type": "object"}
+                  "configuration": {"type": "object"}
                 }
               },
               "Error": {

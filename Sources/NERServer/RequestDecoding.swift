@@ -6,9 +6,9 @@ import Hummingbird
 /// wrongly typed fields, and texts or batches over the configured limits. Public so that
 /// embedders (and the fuzz target in Fuzz/) can validate bodies exactly as the routes do.
 public struct RequestDecoding: Sendable {
-    public let configuration: ServerConfiguration
+    public let configuration: any ServerArguments
 
-    public init(configuration: ServerConfiguration) {
+    public init(configuration: some ServerArguments) {
         self.configuration = configuration
     }
 

@@ -11,7 +11,7 @@ struct Routes: Sendable {
         "/metrics": .get, "/info": .get, "/ner": .post, "/ner/batch": .post,
     ]
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<NERRequestContext>) {
         router.get("/") { _, _ in Self.html(WebPage.html) }
         router.get("/docs") { _, _ in Self.html(APIDocsPage.html(configuration: service.configuration)) }
         router.get("/openapi.json") { _, _ in
@@ -25,16 +25,16 @@ struct Routes: Sendable {
                      body: .init(byteBuffer: ByteBuffer(string: service.metrics.render())))
         }
         router.get("/info") { _, _ in JSONBody.response(info()) }
-        router.post("/ner") { request, _ in
+        router.post("/ner") { request, context in
             let body = try await collectBody(request)
             let input = try RequestDecoding(configuration: service.configuration).recognizeRequest(from: body)
-            let entities = try await recognize([input.text])[0]
+            let entities = try await recognize([input.text], context: context)[0]
             return JSONBody.response(ResponseJSON.recognize(RecognizeResponse(text: input.text, entities: entities.map(EntityPayload.init))))
         }
-        router.post("/ner/batch") { request, _ in
+        router.post("/ner/batch") { request, context in
             let body = try await collectBody(request)
             let input = try RequestDecoding(configuration: service.configuration).batchRequest(from: body)
-            let results = try await recognize(input.texts)
+            let results = try await recognize(input.texts, context: context)
             return JSONBody.response(ResponseJSON.batch(BatchRecognizeResponse(results: zip(input.texts, results).map { text, entities in
                 RecognizeResponse(text: text, entities: entities.map(EntityPayload.init))
             })))
@@ -64,10 +64,9 @@ struct Routes: Sendable {
     }
 
     private func info() -> ServerInfo {
-        let c = service.configuration
-        return ServerInfo(version: NERService.version, state: service.state.current.name, model: service.modelInfo,
-                          limits: .init(maxBodyBytes: c.maxBodyBytes, maxTextCharacters: c.maxTextCharacters, maxBatchItems: c.maxBatchItems),
-                          batching: .init(maxBatchTokens: c.maxBatchTokens, maxWaitMilliseconds: c.maxWaitMilliseconds, maxQueue: c.maxQueue))
+        let (phase, model) = service.state.snapshot
+        return ServerInfo(version: NERService.version, state: phase.name, model: model?.info,
+                          configuration: .init(service.configuration, model: model?.pipeline))
     }
 
     /// The body, refusing more than `maxBodyBytes` — from Content-Length before reading anything,
@@ -84,18 +83,28 @@ struct Routes: Sendable {
         }
     }
 
-    private func recognize(_ texts: [String]) async throws -> [[Entity]] {
+    /// Entities for `texts` through the batcher; the work is dropped if the client leaves first.
+    private func recognize(_ texts: [String], context: NERRequestContext) async throws -> [[Entity]] {
+        let (phase, model) = service.state.snapshot
+        guard let pipeline = model?.pipeline else {
+            switch phase {
+            case .failed(let reason): throw APIError.modelFailed(reason)
+            case .draining: throw APIError.draining
+            case .loading, .ready: throw APIError.notReady
+            }
+        }
+        let batcher = service.batcher
+        let seconds = service.configuration.requestTimeoutSeconds
+        let timeout: Duration? = seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil
         do {
-            return try await service.batcher.recognize(texts)
+            return try await service.connections.cancellingWhenClientLeaves(context.channel) {
+                try await batcher.recognize(texts, with: pipeline, timeout: timeout)
+            }
         } catch let error as BatcherError {
             switch error {
             case .queueFull(let limit): throw APIError.queueFull(limit: limit)
-            case .notReady:
-                if case .failed(let reason) = service.state.current {
-                    throw APIError.modelFailed(reason)
-                }
-                throw APIError.notReady
             case .shuttingDown: throw APIError.draining
+            case .deadlineExceeded(let seconds): throw APIError.deadlineExceeded(seconds: seconds)
             }
         }
     }

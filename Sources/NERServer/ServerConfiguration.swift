@@ -1,31 +1,58 @@
 /// Everything `ner serve` can be told: where to listen, which model, and the limits that keep one
-/// client from taking the process down. Defaults are the documented ones (`ner serve --help`).
-public struct ServerConfiguration: Sendable {
+/// client from taking the process down. `NERService` reads its settings through this protocol, so
+/// the `ner serve` command itself is the configuration (Hummingbird's `AppArguments` pattern): no
+/// field is copied by hand, and a new setting does not compile until the command offers it.
+public protocol ServerArguments: Sendable {
+    var host: String { get }
+    var port: Int { get }
+    var modelDirectory: String { get }
+    /// Largest request body accepted, in bytes (413 beyond).
+    var maxBodyBytes: Int { get }
+    /// Longest single text, in Unicode code points (413 beyond).
+    var maxTextCharacters: Int { get }
+    /// Most texts in one `/ner/batch` request (413 beyond).
+    var maxBatchItems: Int { get }
+    /// Word pieces in one dynamic batch, which is also the bound of one forward pass.
+    var maxBatchTokens: Int { get }
+    /// How long the batcher waits for company before running a lone request.
+    var maxWaitMilliseconds: Int { get }
+    /// Most texts waiting for the model; beyond it requests get 503 + Retry-After.
+    var maxQueue: Int { get }
+    /// A request still waiting for the model after this long gets 503 and its work is dropped
+    /// (0: no deadline).
+    var requestTimeoutSeconds: Double { get }
+    /// Cores one forward pass uses (0: every active processor).
+    var threads: Int { get }
+    /// After SIGTERM, how long `/ready` answers 503 while requests are still served, so that load
+    /// balancers stop sending before the listener closes.
+    var drainSeconds: Double { get }
+    /// A connection with no traffic for this long is closed, so idle or stalled clients cannot
+    /// hold sockets forever.
+    var idleTimeoutSeconds: Double { get }
+    /// Overlap between windows of texts longer than the model's positions, in word pieces.
+    var stride: Int { get }
+    /// swift-log level name (trace … critical); reported by `/info`, applied by `ner serve`.
+    var logLevel: String { get }
+}
+
+/// The settings as plain values, with the documented defaults (`ner serve --help`): for embedders
+/// and tests, and the source of the command's defaults.
+public struct ServerConfiguration: ServerArguments {
     public var host: String = "0.0.0.0"
     public var port: Int = 8000
     public var modelDirectory: String = "Weights/default"
-    /// Largest request body accepted, in bytes (413 beyond).
     public var maxBodyBytes: Int = 1 << 20
-    /// Longest single text, in Unicode code points (413 beyond).
     public var maxTextCharacters: Int = 20_000
-    /// Most texts in one `/ner/batch` request (413 beyond).
     public var maxBatchItems: Int = 64
-    /// Token budget of one dynamic batch (texts are packed up to this many characters).
     public var maxBatchTokens: Int = 4_096
-    /// How long the batcher waits for company before running a lone request.
     public var maxWaitMilliseconds: Int = 0
-    /// Most texts waiting for the model; beyond it requests get 503 + Retry-After.
     public var maxQueue: Int = 512
-    /// Cores one forward pass uses (0: every active processor).
+    public var requestTimeoutSeconds: Double = 60
     public var threads: Int = 0
-    /// After SIGTERM, how long `/ready` answers 503 while requests are still served, so that load
-    /// balancers stop sending before the listener closes.
     public var drainSeconds: Double = 3
-    /// A connection with no traffic for this long is closed, so idle or stalled clients cannot
-    /// hold sockets forever.
     public var idleTimeoutSeconds: Double = 30
-    /// Overlap between windows of texts longer than the model's positions, in word pieces.
     public var stride: Int = 128
+    public var logLevel: String = "info"
 
     public init() {}
 }

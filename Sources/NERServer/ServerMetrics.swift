@@ -19,6 +19,7 @@ public final class ServerMetrics: Sendable {
     private let tokensPerSecond: CoreMetrics.Gauge
     private let modelLoadSeconds: CoreMetrics.Gauge
     private let rejected: CoreMetrics.Counter
+    private let dropped: [Batcher.DropReason: CoreMetrics.Counter]
     private let processMetrics: ProcessMetrics
 
     public init() {
@@ -42,6 +43,11 @@ public final class ServerMetrics: Sendable {
         tokensPerSecond = CoreMetrics.Gauge(label: "ner_inference_tokens_per_second", factory: factory)
         modelLoadSeconds = CoreMetrics.Gauge(label: "ner_model_load_seconds", factory: factory)
         rejected = CoreMetrics.Counter(label: "ner_rejected_total", dimensions: [("reason", "queue_full")], factory: factory)
+        // Both reasons exported from the start, so a rate over them never starts from a missing series.
+        dropped = Dictionary(uniqueKeysWithValues: Batcher.DropReason.allCases.map { reason in
+            (reason, CoreMetrics.Counter(label: "ner_dropped_total", dimensions: [("reason", reason.rawValue)], factory: factory))
+        })
+        dropped.values.forEach { $0.increment(by: 0) }
         processMetrics = ProcessMetrics(factory: factory)
     }
 
@@ -65,6 +71,8 @@ public final class ServerMetrics: Sendable {
 
     func recordQueueDepth(_ texts: Int) { queueDepth.record(texts) }
     func recordQueueFull() { rejected.increment() }
+    /// Queued work dropped before it was computed: its client left, or its deadline passed.
+    func recordDropped(_ reason: Batcher.DropReason) { dropped[reason]?.increment() }
     func recordModelLoad(_ duration: Duration) { modelLoadSeconds.record(duration.seconds) }
 
     /// The exposition text for `GET /metrics`.

@@ -14,6 +14,8 @@ struct ServiceMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as APIError {
             response = error.response()
+        } catch is CancellationError {
+            response = APIError.clientGone.response()
         } catch let error as HTTPError {
             response = Self.apiError(for: error, request: request).response()
         } catch {

@@ -1,8 +1,10 @@
+import BertNER
 import Synchronization
 
-/// The life of one server process as the probes report it: loading → ready → draining, or failed
-/// when the model cannot be loaded. `/health` is 200 in every state but `failed`; `/ready` only in
-/// `ready`.
+/// The one source of readiness: the life of a server process as the probes report it — loading →
+/// ready → draining, or failed when the model cannot be loaded — and the model it serves.
+/// `/health` is 200 in every phase but `failed`; `/ready` only in `ready`. Requests are served
+/// whenever a model is loaded (ready, and still while draining).
 public final class ServiceState: Sendable {
     public enum Phase: Sendable, Equatable {
         case loading
@@ -20,25 +22,45 @@ public final class ServiceState: Sendable {
         }
     }
 
-    private let phase = Mutex(Phase.loading)
+    /// The loaded pipeline and what `/info` says about it; set once, with the phase, under one lock.
+    package struct LoadedModel: Sendable {
+        package let pipeline: NERPipeline
+        package let info: ModelInfo
+    }
+
+    private struct Storage {
+        var phase = Phase.loading
+        var model: LoadedModel?
+    }
+
+    private let storage = Mutex(Storage())
 
     public init() {}
 
-    public var current: Phase { phase.withLock { $0 } }
+    public var current: Phase { storage.withLock { $0.phase } }
 
-    public func markReady() {
-        phase.withLock { if $0 == .loading { $0 = .ready } }
+    package var model: LoadedModel? { storage.withLock { $0.model } }
+
+    /// The phase and the model read together (a request must not see "ready" without a model).
+    package var snapshot: (phase: Phase, model: LoadedModel?) { storage.withLock { ($0.phase, $0.model) } }
+
+    package func markReady(with model: LoadedModel) {
+        storage.withLock {
+            guard $0.phase == .loading else { return }
+            $0.model = model
+            $0.phase = .ready
+        }
     }
 
     public func markFailed(_ reason: String) {
-        phase.withLock { $0 = .failed(reason) }
+        storage.withLock { $0.phase = .failed(reason) }
     }
 
     /// From the first shutdown signal on; never undone.
     public func markDraining() {
-        phase.withLock {
-            if case .failed = $0 { return }
-            $0 = .draining
+        storage.withLock {
+            if case .failed = $0.phase { return }
+            $0.phase = .draining
         }
     }
 }

@@ -62,4 +62,22 @@ struct CRFTests {
         #expect(crf.marginals(empty).rows == 0)
         #expect(crf.viterbi(batch: [empty, empty]) == [[], []])
     }
+
+    @Test("one decoder for both heads: CRF gives Viterbi + marginals, argmax gives argmax + softmax", arguments: 0..<10)
+    func sequenceDecoder(seed: Int) {
+        let (crf, emissions) = Self.randomProblem(seed: UInt64(seed), steps: 6, labels: 4)
+        let crfDecoded = emissions.withSlice(SequenceDecoder.crf(crf).decode)
+        let marginals = crf.marginals(emissions)
+        #expect(crfDecoded.path == crf.viterbi(emissions))
+        for (t, tag) in crfDecoded.path.enumerated() { #expect(abs(crfDecoded.probabilities[t] - Double(marginals[t, tag])) < 1e-12) }
+
+        let argmax = emissions.withSlice(SequenceDecoder.argmax.decode)
+        for t in 0..<emissions.rows {
+            let row = emissions.row(t)
+            let best = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
+            #expect(argmax.path[t] == best)
+            let softmax = exp(Double(row[best])) / row.reduce(0) { $0 + exp(Double($1)) }
+            #expect(abs(argmax.probabilities[t] - softmax) < 1e-9)
+        }
+    }
 }

@@ -86,6 +86,28 @@ struct EvaluationTests {
         #expect(Windowing(capacity: 5, stride: 9).stride == 4)  // always advances
     }
 
+    @Test("ownership with cursors equals the exhaustive rule on per-sentence windows of random texts", arguments: 0..<20)
+    func ownershipMatchesExhaustiveRule(seed: Int) {
+        var random = CRFTests.SplitMix64(state: UInt64(seed))
+        let windowing = Windowing(capacity: 2 + Int(random.next() % 12), stride: Int(random.next() % 14))
+        // Sentences of random lengths, each windowed on its own, as the pipeline does.
+        var windows: [Range<Int>] = [], count = 0
+        for _ in 0..<(1 + Int(random.next() % 30)) {
+            let length = 1 + Int(random.next() % 40)
+            windows += windowing.windows(count: length).map { ($0.lowerBound + count)..<($0.upperBound + count) }
+            count += length
+        }
+        let exhaustive = (0..<count).map { piece in
+            var best = 0, bestCentrality = -1
+            for (index, window) in windows.enumerated() where window.contains(piece) {
+                let centrality = min(piece - window.lowerBound, window.upperBound - 1 - piece)
+                if centrality > bestCentrality { best = index; bestCentrality = centrality }
+            }
+            return best
+        }
+        #expect(windowing.owners(count: count, windows: windows) == exhaustive)
+    }
+
     @Test("sentences end after 。！？；… with their closing quotes, and at line breaks")
     func sentenceSplitting() throws {
         let tokenizer = try TokenizerTests.tokenizers()[0]

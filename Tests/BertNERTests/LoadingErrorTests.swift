@@ -152,11 +152,35 @@ struct LoadingErrorTests {
          "id2label keys must be 0..1, found '2'"),
         (#"{"vocab_size": 10, "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 8, "id2label": {"0": "O"}, "use_crf": "yes"}"#,
          "'use_crf' must be true or false"),
+        (#"{"vocab_size": 10, "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 8, "max_position_embeddings": 2, "id2label": {"0": "O"}}"#,
+         "'max_position_embeddings' must be at least 3 ([CLS], one piece, [SEP]), found 2"),
+        (#"{"vocab_size": 10, "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 8, "id2label": {"0": "O"}, "tag_scheme": "IOB1"}"#,
+         "unknown tag_scheme 'IOB1' (expected BIO, BIOES or BMES)"),
     ])
     func badConfig(json: String, reason: String) {
         #expect(throws: ModelLoadingError.invalidConfig(path: "config.json", reason: reason)) {
             try BertConfig(json: Data(json.utf8))
         }
+    }
+
+    @Test("a vocab.txt with more tokens than vocab_size fails at load, naming both files")
+    func vocabularyLargerThanEmbeddings() throws {
+        let source = EngineFixture.root.appendingPathComponent("tiny")
+        let directory = try temporaryDirectory()
+        for file in ["config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(file), to: directory.appendingPathComponent(file))
+        }
+        let vocabulary = try String(contentsOf: source.appendingPathComponent("vocab.txt"), encoding: .utf8)
+        try (vocabulary + "extra1\nextra2\n").write(to: directory.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
+        let tokens = vocabulary.split(separator: "\n", omittingEmptySubsequences: false).count - 1 + 2
+        let config = try BertConfig(contentsOf: directory.appendingPathComponent("config.json").path)
+        #expect(throws: ModelLoadingError.vocabularyMismatch(path: directory.appendingPathComponent("vocab.txt").path, tokens: tokens,
+                                                             vocabSize: config.vocabSize,
+                                                             configPath: directory.appendingPathComponent("config.json").path)) {
+            try NERPipeline(modelDirectory: directory.path)
+        }
+        let message = "\(#expect(throws: ModelLoadingError.self) { try NERPipeline(modelDirectory: directory.path) } as Any)"
+        #expect(message.contains("has \(tokens) tokens but") && message.contains("vocab_size \(config.vocabSize)"), "\(message)")
     }
 
     @Test("a valid config decodes every field")
@@ -166,5 +190,6 @@ struct LoadingErrorTests {
         #expect(config.layerNormEpsilon == 1e-5)
         #expect(config.labels.count == 13 && config.labels[0] == "O" && config.labels[12] == "S-PER")
         #expect(!config.usesCRF)
+        #expect(config.tagScheme == .bioes)
     }
 }

@@ -169,9 +169,9 @@ struct RouterTests {
 
     @Test("probes: loading → ready → draining, with /ner refused only while loading")
     func readiness() async throws {
-        let release = Mutex(false)
+        let release = DispatchSemaphore(value: 0)
         let service = T.service(loader: {
-            while !release.withLock({ $0 }) { usleep(5_000) }
+            release.wait()  // the gate: loading lasts until the test opens it
             return try TestSupport.pipeline.get()
         })
         try await service.application().test(.router) { client in
@@ -187,7 +187,7 @@ struct RouterTests {
             let info = try T.object(try await client.execute(uri: "/info", method: .get))
             #expect(info["state"] as? String == "loading" && info["model"] == nil)
 
-            release.withLock { $0 = true }
+            release.signal()
             try await T.waitUntilReady(client)
             let ready = try await client.execute(uri: "/ready", method: .get)
             #expect(String(buffer: ready.body) == #"{"state":"ready","status":"ready"}"#)
@@ -205,24 +205,121 @@ struct RouterTests {
 
     @Test("a full queue answers 503 with Retry-After at once")
     func queueFull() async throws {
-        // The batcher waits 1.5 s for company, so the first request sits in the queue.
-        let service = T.service {
-            $0.maxQueue = 1
-            $0.maxWaitMilliseconds = 1_500
-        }
+        let service = T.service { $0.maxQueue = 1 }
         try await service.application().test(.router) { client in
             try await T.waitUntilReady(client)
+            // The gate: the worker is held, so the first request stays queued until we resume it.
+            service.batcher.pause()
             let first = Task { try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"北京"}"#)) }
-            try await Task.sleep(for: .milliseconds(300))
-            let started = ContinuousClock.now
+            await service.batcher.waitUntil { $0.queuedTexts == 1 }
+            // Answered while the worker is still held: refused without waiting for the queue.
             let refused = try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"上海"}"#))
-            #expect(ContinuousClock.now - started < .milliseconds(500))
             #expect(refused.status == .serviceUnavailable)
             #expect(refused.headers[.retryAfter] == "1")
             #expect(try T.error(refused).code == "overloaded")
+            service.batcher.resume()
             #expect(try await first.value.status == .ok)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains(#"ner_rejected_total{reason="queue_full"} 1"#))
+        }
+    }
+
+    @Test("a request whose client goes away is dropped from the queue, counted, and never computed")
+    func abandonedRequest() async throws {
+        let service = T.service()
+        try await service.application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            service.batcher.pause()
+            let abandoned = Task { try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"江泽民在北京会见克林顿。"}"#)) }
+            await service.batcher.waitUntil { $0.queuedTexts == 1 }
+            abandoned.cancel()  // what the connection watch does when the client's socket closes
+            await service.batcher.waitUntil { $0.queuedTexts == 0 }
+            service.batcher.resume()
+            _ = try? await abandoned.value
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(Self.value(of: #"ner_dropped_total{reason="client_gone"}"#, in: text) == 1)
+            #expect(Self.value(of: "ner_inference_tokens_total", in: text) == 0, "the dropped request must not reach the model")
+            // The server goes on serving.
+            #expect(try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"北京"}"#)).status == .ok)
+        }
+    }
+
+    @Test("a request still queued at its deadline gets 503 deadline_exceeded and is never computed")
+    func deadline() async throws {
+        let service = T.service { $0.requestTimeoutSeconds = 0.2 }
+        try await service.application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            // Held for good: only the deadline can end this request.
+            service.batcher.pause()
+            let response = try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"江泽民在北京"}"#))
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.headers[.retryAfter] == "1")
+            #expect(try T.error(response).code == "deadline_exceeded")
+            #expect(try T.error(response).message.hasPrefix("the request waited 0.2 s for the model"))
+            #expect(service.batcher.snapshot.queuedTexts == 0)
+            service.batcher.resume()
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(Self.value(of: #"ner_dropped_total{reason="deadline"}"#, in: text) == 1)
+            #expect(Self.value(of: "ner_inference_tokens_total", in: text) == 0)
+        }
+    }
+
+    @Test("batches are packed by word pieces up to --max-batch-tokens, and a long text spans batches")
+    func wordPieceBudget() async throws {
+        // Latin words are one piece for many characters: a character budget would pack differently.
+        let pipeline = try T.pipeline.get()
+        let text = "international cooperation between governments and organizations continues"
+        let tokens = pipeline.prepare(text).tokenCount
+        let budget = 2 * tokens + 1  // two texts fit, three do not
+        #expect(text.unicodeScalars.count + 2 > budget, "by characters not even one text would fit")
+        let service = T.service { $0.maxBatchTokens = budget }
+        try await service.application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            service.batcher.pause()
+            let requests = (0..<6).map { _ in
+                Task { try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"\#(text)"}"#)) }
+            }
+            await service.batcher.waitUntil { $0.queuedTexts == 6 }
+            service.batcher.resume()
+            for request in requests { #expect(try await request.value.status == .ok) }
+            var metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(Self.value(of: "ner_batch_tokens_count", in: metrics) == 3, "six texts, two per batch")
+            #expect(Self.value(of: "ner_batch_tokens_sum", in: metrics) == Double(6 * tokens))
+
+            // One text of many sentences: split across batches of at most `budget` pieces.
+            let long = Array(repeating: "江泽民在北京会见了克林顿。", count: 12).joined()
+            let prepared = pipeline.prepare(long)
+            #expect(prepared.sequences.count == 12)
+            let response = try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"\#(long)"}"#))
+            let result = try JSONDecoder().decode(RecognizeResponse.self, from: Data(buffer: response.body))
+            #expect(result.entities.map(\.word) == (try pipeline.recognize(long)).map(\.word))
+            metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            let perBatch = budget / prepared.sequences[0].count
+            let batches = (12 + perBatch - 1) / perBatch
+            #expect(Self.value(of: "ner_batch_tokens_count", in: metrics) == Double(3 + batches))
+        }
+    }
+
+    @Test("GET /info reports the effective configuration, threads and batch budget from the loaded pipeline")
+    func infoReportsEffectiveConfiguration() async throws {
+        for threads in [0, 1] {
+            let service = T.service {
+                $0.threads = threads
+                $0.maxBatchTokens = 1_000
+                $0.requestTimeoutSeconds = 7
+            }
+            try await service.application().test(.router) { client in
+                try await T.waitUntilReady(client)
+                let info = try T.object(try await client.execute(uri: "/info", method: .get))
+                let configuration = try #require(info["configuration"] as? [String: Any])
+                #expect(configuration["threads"] as? Int == (threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads))
+                #expect(configuration["maxBatchTokens"] as? Int == 1_000)
+                #expect(configuration["requestTimeoutSeconds"] as? Double == 7)
+                #expect(configuration["maxTextCharacters"] as? Int == 20_000)
+                let pipeline = try #require(service.state.model?.pipeline)
+                #expect(pipeline.threads == (threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads))
+                #expect(pipeline.maxTokensPerForward == 1_000)
+            }
         }
     }
 
@@ -238,7 +335,7 @@ struct RouterTests {
             let model = try #require(info["model"] as? [String: Any])
             #expect(model["entityTypes"] as? [String] == ["LOC", "ORG", "PER"] || (model["entityTypes"] as? [String])?.count == 3)
             #expect(model["decoder"] as? String == "crf")
-            #expect((info["limits"] as? [String: Any])?["maxTextCharacters"] as? Int == 20_000)
+            #expect((info["configuration"] as? [String: Any])?["maxTextCharacters"] as? Int == 20_000)
 
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -247,6 +344,7 @@ struct RouterTests {
                          #"ner_http_requests_total{route="/ner",method="POST",status="400"} 1"#,
                          "ner_http_request_duration_seconds_bucket", "ner_batch_texts_bucket", "ner_batch_tokens_bucket",
                          "ner_queue_depth", "ner_model_load_seconds", "ner_inference_tokens_total",
+                         #"ner_dropped_total{reason="client_gone"} 0"#, #"ner_dropped_total{reason="deadline"} 0"#,
                          "ner_inference_tokens_per_second", "process_resident_memory_bytes", "process_cpu_seconds_total"] {
                 #expect(text.contains(name), "metrics lack \(name)")
             }

@@ -15,6 +15,9 @@ public struct MatrixSlice: @unchecked Sendable {
     }
 
     @inline(__always)
+    public subscript(row: Int, column: Int) -> Float { base[row * columns + column] }
+
+    @inline(__always)
     public func row(_ index: Int) -> UnsafeMutablePointer<Float> { base + index * columns }
 
     /// The rows `range` as a slice of their own.
@@ -27,5 +30,20 @@ public struct MatrixSlice: @unchecked Sendable {
         let range = range ?? 0..<rows
         return Matrix(rows: range.count, columns: columns,
                       storage: Array(UnsafeBufferPointer(start: row(range.lowerBound), count: range.count * columns)))
+    }
+}
+
+extension Matrix {
+    /// Runs `body` on a read-only slice view of this matrix's storage (valid only inside `body`).
+    public func withSlice<Result>(_ body: (MatrixSlice) throws -> Result) rethrows -> Result {
+        try storage.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else {
+                // An empty matrix: a slice with no rows never reads its base.
+                let placeholder = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+                defer { placeholder.deallocate() }
+                return try body(MatrixSlice(base: placeholder, rows: rows, columns: columns))
+            }
+            return try body(MatrixSlice(base: UnsafeMutablePointer(mutating: base), rows: rows, columns: columns))
+        }
     }
 }

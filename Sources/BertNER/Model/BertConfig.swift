@@ -16,15 +16,16 @@ public struct BertConfig: Sendable, Equatable {
     public var labels: [String]
     /// Whether `crf.*` tensors are expected (`use_crf` in config.json; BertNER's own key).
     public var usesCRF: Bool
-    /// `tag_scheme` in config.json when present (BIO, BIOES, BMES); otherwise inferred from labels.
-    public var tagScheme: String?
+    /// `tag_scheme` in config.json when present (BIO, BIOES, BMES, any case); nil: inferred from
+    /// the labels.
+    public var tagScheme: TagScheme?
 
     public var headSize: Int { hiddenSize / numAttentionHeads }
 
     public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
                 intermediateSize: Int, hiddenActivation: Activation = .gelu, maxPositionEmbeddings: Int = 512,
                 typeVocabSize: Int = 2, layerNormEpsilon: Float = 1e-12, labels: [String], usesCRF: Bool,
-                tagScheme: String? = nil) {
+                tagScheme: TagScheme? = nil) {
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
         self.numHiddenLayers = numHiddenLayers
@@ -74,6 +75,10 @@ public struct BertConfig: Sendable, Equatable {
         intermediateSize = try positive(raw.intermediate_size, "intermediate_size")
         maxPositionEmbeddings = try positive(raw.max_position_embeddings, "max_position_embeddings", default: 512)
         typeVocabSize = try positive(raw.type_vocab_size, "type_vocab_size", default: 2)
+        // A window holds max_position_embeddings − 2 pieces besides [CLS] and [SEP].
+        guard maxPositionEmbeddings > 2 else {
+            throw fail("'max_position_embeddings' must be at least 3 ([CLS], one piece, [SEP]), found \(maxPositionEmbeddings)")
+        }
         guard hiddenSize % numAttentionHeads == 0 else {
             throw fail("hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
         }
@@ -98,7 +103,14 @@ public struct BertConfig: Sendable, Equatable {
         }
         self.labels = labels
         usesCRF = raw.use_crf ?? false
-        tagScheme = raw.tag_scheme
+        if let name = raw.tag_scheme {
+            guard let scheme = TagScheme(rawValue: name.uppercased()) else {
+                throw fail("unknown tag_scheme '\(name)' (expected BIO, BIOES or BMES)")
+            }
+            tagScheme = scheme
+        } else {
+            tagScheme = nil
+        }
     }
 }
 

@@ -30,6 +30,11 @@ public struct CRF: Sendable {
     /// The highest-scoring tag path (empty for no steps). Ties go to the lowest label id, as
     /// `torch.max` resolves them.
     public func viterbi(_ emissions: Matrix) -> [Int] {
+        emissions.withSlice(viterbi)
+    }
+
+    /// `viterbi` on emissions read in place (a window's rows of the forward pass's logits).
+    public func viterbi(_ emissions: MatrixSlice) -> [Int] {
         precondition(emissions.columns == labelCount, "emissions have \(emissions.columns) labels, CRF \(labelCount)")
         let steps = emissions.rows, l = labelCount
         guard steps > 0 else { return [] }
@@ -79,12 +84,17 @@ public struct CRF: Sendable {
     /// log Z: the log-sum-exp over all tag paths.
     public func logPartition(_ emissions: Matrix) -> Double {
         guard emissions.rows > 0 else { return 0 }
-        let alphas = forwardLogAlphas(emissions)
+        let alphas = emissions.withSlice(forwardLogAlphas)
         return logSumExp((0..<labelCount).map { alphas[(emissions.rows - 1) * labelCount + $0] + endTransitions[$0] })
     }
 
     /// p(tag at step t = j | emissions) by forward–backward, `[steps, labels]`; rows sum to 1.
     public func marginals(_ emissions: Matrix) -> Matrix {
+        emissions.withSlice(marginals)
+    }
+
+    /// `marginals` on emissions read in place.
+    public func marginals(_ emissions: MatrixSlice) -> Matrix {
         precondition(emissions.columns == labelCount, "emissions have \(emissions.columns) labels, CRF \(labelCount)")
         let steps = emissions.rows, l = labelCount
         guard steps > 0 else { return Matrix(zeros: 0, l) }
@@ -108,7 +118,7 @@ public struct CRF: Sendable {
         return result
     }
 
-    private func forwardLogAlphas(_ emissions: Matrix) -> [Double] {
+    private func forwardLogAlphas(_ emissions: MatrixSlice) -> [Double] {
         let steps = emissions.rows, l = labelCount
         var alphas = [Double](repeating: 0, count: steps * l)
         for tag in 0..<l { alphas[tag] = startTransitions[tag] + Double(emissions[0, tag]) }

@@ -29,15 +29,12 @@ public struct TokenClassifier: Sendable {
         return buffers.logits
     }
 
+    /// How this model's emissions become tags (CRF or argmax).
+    package var decoder: SequenceDecoder { SequenceDecoder(model: self) }
+
     /// The best label path per sequence: CRF Viterbi, or per-token argmax without a CRF.
     public func decode(_ logits: [Matrix]) -> [[Int]] {
-        if let crf { return crf.viterbi(batch: logits) }
-        return logits.map { scores in
-            (0..<scores.rows).map { row in
-                var best = 0
-                for label in 1..<scores.columns where scores[row, label] > scores[row, best] { best = label }
-                return best
-            }
-        }
+        let decoder = self.decoder
+        return logits.map { $0.withSlice(decoder.path) }
     }
 }

@@ -24,20 +24,20 @@ public struct NERPipeline: Sendable {
     public init(modelDirectory: String, stride: Int = 128) throws {
         let bundle = try ModelBundle(directory: modelDirectory)
         try self.init(model: try bundle.loadModel(), tokenizer: try BertTokenizer(bundleDirectory: modelDirectory),
-                      configPath: bundle.configPath, stride: stride)
+                      configPath: bundle.configPath, vocabularyPath: bundle.vocabularyPath, stride: stride)
     }
 
-    public init(model: TokenClassifier, tokenizer: BertTokenizer, configPath: String = "config.json", stride: Int = 128) throws {
-        let labels = model.config.labels
-        let scheme: TagScheme
-        if let name = model.config.tagScheme {
-            guard let named = TagScheme(rawValue: name.uppercased()) else {
-                throw ModelLoadingError.invalidConfig(path: configPath, reason: "unknown tag_scheme '\(name)' (expected BIO, BIOES or BMES)")
-            }
-            scheme = named
-        } else {
-            scheme = TagScheme(inferringFrom: labels)
+    /// `configPath` and `vocabularyPath` only name the files in error messages.
+    public init(model: TokenClassifier, tokenizer: BertTokenizer, configPath: String = "config.json",
+                vocabularyPath: String = "vocab.txt", stride: Int = 128) throws {
+        // Every id the tokenizer can emit must have an embedding row; checked here, once, rather
+        // than failing each request that happens to contain a token past the table.
+        guard tokenizer.vocabulary.count <= model.config.vocabSize else {
+            throw ModelLoadingError.vocabularyMismatch(path: vocabularyPath, tokens: tokenizer.vocabulary.count,
+                                                       vocabSize: model.config.vocabSize, configPath: configPath)
         }
+        let labels = model.config.labels
+        let scheme = model.config.tagScheme ?? TagScheme(inferringFrom: labels)
         tags = try labels.map { label in
             guard let tag = scheme.parse(label) else {
                 throw ModelLoadingError.invalidConfig(
@@ -77,36 +77,36 @@ public struct NERPipeline: Sendable {
     }
 
     public func recognizeWithStatistics(batch texts: [String]) throws -> BatchResult {
-        let pieces = texts.map { tokenizer.encode($0) }
-        var windowsOfText: [[Range<Int>]] = []
-        var sequences: [[Int32]] = []
-        for (text, textPieces) in zip(texts, pieces) {
-            let segments = splitsSentences ? SentenceSplitter().sentences(of: textPieces, in: Array(text.unicodeScalars))
-                : textPieces.isEmpty ? [] : [0..<textPieces.count]
-            // Windows of different sentences never overlap, so each piece is owned within its sentence.
-            let windows = segments.flatMap { segment in
-                windowing.windows(count: segment.count).map { ($0.lowerBound + segment.lowerBound)..<($0.upperBound + segment.lowerBound) }
-            }
-            windowsOfText.append(windows)
-            for window in windows {
-                sequences.append([tokenizer.clsID] + textPieces[window].map(\.id) + [tokenizer.sepID])
-            }
-        }
-        let decoded = try decodeWindows(sequences)
+        let prepared = texts.map(prepare)
+        let decoded = try decode(prepared.flatMap(\.sequences))
         var next = 0
-        let entities = texts.indices.map { t in
-            let windows = windowsOfText[t]
-            let results = Array(decoded[next..<(next + windows.count)])
-            next += windows.count
-            return self.entities(text: texts[t], pieces: pieces[t], windows: windows, results: results)
+        let entities = prepared.map { text in
+            defer { next += text.sequences.count }
+            return self.entities(of: text, decoded: decoded[next..<(next + text.sequences.count)])
         }
-        return BatchResult(entities: entities, sequences: sequences.count, tokens: sequences.reduce(0) { $0 + $1.count })
+        return BatchResult(entities: entities, sequences: decoded.count, tokens: prepared.reduce(0) { $0 + $1.tokenCount })
+    }
+
+    /// Tokenizes, splits into sentences and windows one text: everything before the model.
+    package func prepare(_ text: String) -> PreparedText {
+        let pieces = tokenizer.encode(text)
+        let segments = splitsSentences ? SentenceSplitter().sentences(of: pieces, in: Array(text.unicodeScalars))
+            : pieces.isEmpty ? [] : [0..<pieces.count]
+        // Windows of different sentences never overlap, so each piece is owned within its sentence.
+        let windows = segments.flatMap { segment in
+            windowing.windows(count: segment.count).map { ($0.lowerBound + segment.lowerBound)..<($0.upperBound + segment.lowerBound) }
+        }
+        let sequences = windows.map { window in [tokenizer.clsID] + pieces[window].map(\.id) + [tokenizer.sepID] }
+        return PreparedText(text: text, pieces: pieces, windows: windows, sequences: sequences)
     }
 
     /// Best tag path and per-position probability of each chosen tag, for the pieces of each
-    /// window (positions of [CLS] and [SEP] excluded, as in training).
-    private func decodeWindows(_ sequences: [[Int32]]) throws -> [(path: [Int], probabilities: [Double])] {
-        var results: [(path: [Int], probabilities: [Double])] = []
+    /// sequence (positions of [CLS] and [SEP] excluded, as in training). Sequences share forward
+    /// passes of at most `maxTokensPerForward` tokens (a longer sequence runs alone).
+    package func decode(_ sequences: [[Int32]]) throws -> [DecodedSequence] {
+        var results: [DecodedSequence] = []
+        results.reserveCapacity(sequences.count)
+        let decoder = model.decoder
         var start = 0
         while start < sequences.count {
             var end = start, tokens = 0
@@ -115,39 +115,34 @@ public struct NERPipeline: Sendable {
                 end += 1
             }
             let batch = PackedBatch(sequences: Array(sequences[start..<end]))
-            let logits = try workspaces.withWorkspace(threads: max(1, threads)) { try model.logits(batch, workspace: $0) }
-            let emissions = logits.map { $0.rows(1..<($0.rows - 1)) }
-            let paths = model.decode(emissions)
-            for (scores, path) in zip(emissions, paths) {
-                let probabilities = model.crf.map { $0.marginals(scores) } ?? Self.softmax(scores)
-                results.append((path, path.enumerated().map { Double(probabilities[$0.offset, $0.element]) }))
+            try workspaces.withWorkspace(threads: max(1, threads)) { workspace in
+                let logits = try model.emissions(batch, workspace: workspace)
+                for range in batch.ranges {
+                    results.append(decoder.decode(logits.rows((range.lowerBound + 1)..<(range.upperBound - 1))))
+                }
             }
             start = end
         }
         return results
     }
 
-    private static func softmax(_ scores: Matrix) -> Matrix {
-        var result = scores
-        result.storage.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            softmaxRows(base, rows: scores.rows, columns: scores.columns, stride: scores.columns)
-        }
-        return result
-    }
-
-    private func entities(text: String, pieces: [BertTokenizer.Token], windows: [Range<Int>],
-                          results: [(path: [Int], probabilities: [Double])]) -> [Entity] {
+    /// The entities of a prepared text from the decoded sequences of its windows (in order).
+    package func entities(of text: PreparedText, decoded: ArraySlice<DecodedSequence>) -> [Entity] {
+        precondition(decoded.count == text.windows.count, "one decoded sequence per window")
+        let pieces = text.pieces, windows = text.windows
         guard !pieces.isEmpty else { return [] }
+        let results = Array(decoded)
         let owners = windowing.owners(count: pieces.count, windows: windows)
         var pieceTags: [TagScheme.Tag] = []
         var probabilities: [Double] = []
+        pieceTags.reserveCapacity(pieces.count)
+        probabilities.reserveCapacity(pieces.count)
         for (piece, owner) in owners.enumerated() {
             let local = piece - windows[owner].lowerBound
             pieceTags.append(tags[results[owner].path[local]])
             probabilities.append(results[owner].probabilities[local])
         }
-        let scalars = Array(text.unicodeScalars)
+        let scalars = Array(text.text.unicodeScalars)
         return scheme.spans(pieceTags).map { span in
             let start = pieces[span.start].start, end = pieces[span.end - 1].end
             var word = String.UnicodeScalarView()

@@ -33,14 +33,26 @@ public struct Windowing: Sendable, Equatable {
 
     /// For each piece, the index of the window whose tag it takes: the window maximising
     /// `min(distance to window start, distance to window end)`; ties go to the earlier window.
+    ///
+    /// `windows` must be in order (starts and ends non-decreasing), as `windows(count:)` and the
+    /// pipeline's per-sentence windows are; then the windows holding a piece are a run of
+    /// neighbours found by two forward-moving cursors, so the cost is O(pieces × windows per piece)
+    /// — at most ⌈capacity / (capacity − stride)⌉ per piece, independent of the text's length.
     public func owners(count: Int, windows: [Range<Int>]) -> [Int] {
-        (0..<count).map { piece in
-            var best = 0, bestCentrality = -1
-            for (index, window) in windows.enumerated() where window.contains(piece) {
+        var owners = [Int](repeating: 0, count: count)
+        var first = 0  // the first window that may still hold the current piece
+        var end = 0    // one past the last window starting at or before the current piece
+        for piece in 0..<count {
+            while first < windows.count, windows[first].upperBound <= piece { first += 1 }
+            while end < windows.count, windows[end].lowerBound <= piece { end += 1 }
+            var best = first, bestCentrality = -1
+            for index in first..<max(first, end) where windows[index].contains(piece) {
+                let window = windows[index]
                 let centrality = min(piece - window.lowerBound, window.upperBound - 1 - piece)
                 if centrality > bestCentrality { best = index; bestCentrality = centrality }
             }
-            return best
+            owners[piece] = min(best, max(0, windows.count - 1))
         }
+        return owners
     }
 }

@@ -9,6 +9,7 @@ public enum ModelLoadingError: Error, Equatable, Sendable, CustomStringConvertib
     case wrongShape(name: String, expected: [Int], found: [Int])
     case unsupportedDType(name: String, dtype: String)
     case invalidConfig(path: String, reason: String)
+    case vocabularyMismatch(path: String, tokens: Int, vocabSize: Int, configPath: String)
 
     public var description: String {
         switch self {
@@ -28,6 +29,8 @@ public enum ModelLoadingError: Error, Equatable, Sendable, CustomStringConvertib
             return "tensor '\(name)' has dtype \(dtype), expected one of F32, F16, BF16"
         case .invalidConfig(let path, let reason):
             return "invalid model config \(path): \(reason)"
+        case .vocabularyMismatch(let path, let tokens, let vocabSize, let configPath):
+            return "\(path) has \(tokens) tokens but \(configPath) says vocab_size \(vocabSize): ids from \(vocabSize) on have no embedding"
         }
     }
 }
