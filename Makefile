@@ -7,7 +7,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MODEL ?= $(if $(wildcard Weights/default/model.safetensors),Weights/default,Tests/Fixtures/tiny)
 
-.PHONY: run tag-example bench-compare bench-http test test-deploy test-api test-browser test-cluster fuzz test-tools build release deps venv fixtures bench eval clean
+.PHONY: run tag-example bench-compare bench-http test test-deploy test-api test-browser test-cluster test-serve-load docs fuzz test-tools build release deps venv fixtures bench eval clean
 
 ## Install OpenBLAS (headers + pkg-config file) when it is missing.
 deps:
@@ -66,6 +66,11 @@ test-browser: release
 test-cluster: release
 	Tests/integration/cluster.sh
 
+## --threads CPU use (≤ 1.3 cores with 1) and abandoned 20,000-character requests dropped, on the
+## release binary under real sockets.
+test-serve-load: release
+	Tests/integration/serve-load.sh
+
 ## The engine micro-benchmarks (Benchmarks/, ordo-one/benchmark): whole-model and layer latency,
 ## tokenizer throughput, mallocs per forward. BENCH_ARGS="--filter default.*" picks some.
 bench: deps
@@ -82,6 +87,13 @@ BENCH_HTTP_ARGS ?=
 bench-http: release venv
 	$(VENV)/bin/pip install -q -r Benchmarks/compare/requirements.txt
 	$(VENV)/bin/python Benchmarks/http/http_compare.py $(BENCH_HTTP_ARGS)
+
+## The library's documentation (DocC): getting-started article and API reference, as a static site
+## in .build/docs (open .build/docs/documentation/bertner/index.html through any static file server).
+docs: deps
+	$(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target BertNER \
+	  --disable-indexing --transform-for-static-hosting --output-path .build/docs
+	@echo "documentation in .build/docs (python3 -m http.server -d .build/docs, then /documentation/bertner)"
 
 ## Entity F1 of the default model on the MSRA test set (needs ../shared/data/msra).
 eval: release

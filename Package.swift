@@ -19,6 +19,8 @@ let package = Package(
         // Hummingbird's own dependencies, named because NERServer adds a channel handler.
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.25.0"),
+        // `make docs`: the DocC catalog in Sources/BertNER/BertNER.docc.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(

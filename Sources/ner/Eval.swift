@@ -1,5 +1,5 @@
 import ArgumentParser
-import BertNER
+@_spi(Engine) import BertNER
 import Foundation
 
 /// `ner eval`: entity-level P/R/F1 on a `char TAG` file, as seqeval's strict mode computes them.
@@ -71,16 +71,5 @@ struct Eval: ParsableCommand {
             }
             print(String(format: "%d sentences in %.1f s: %.1f sentences/s", sentences.count, seconds, rate))
         }
-    }
-}
-
-enum Progress {
-    /// A one-line progress bar on standard error.
-    static func show(done: Int, total: Int, seconds: Double) {
-        let width = 30
-        let filled = total == 0 ? width : width * done / total
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        let rate = Double(done) / max(seconds, 1e-9)
-        FileHandle.standardError.write(Data(String(format: "\r[%@] %d/%d sentences  %.0f/s", bar, done, total, rate).utf8))
     }
 }

@@ -58,31 +58,3 @@ struct TaggedText: Encodable {
     let text: String
     let entities: [Entity]
 }
-
-enum LineReader {
-    struct InvalidUTF8: Error, CustomStringConvertible {
-        let path: String
-        let line: Int
-        var description: String { "\(path):\(line): invalid UTF-8" }
-    }
-
-    /// Calls `body` with each line (without its newline) of a UTF-8 file; invalid UTF-8 is an error
-    /// naming the line, not a silently replaced character.
-    static func forEachLine(path: String, displayName: String? = nil, _ body: (String) throws -> Void) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ValidationError("cannot open \(path)")
-        }
-        let data = handle.readDataToEndOfFile()
-        var number = 0
-        for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            number += 1
-            var bytes = raw
-            if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
-            if bytes.isEmpty && number > 1 && raw.endIndex == data.endIndex { break }  // final newline
-            guard let line = String(validating: bytes, as: UTF8.self) else {
-                throw InvalidUTF8(path: displayName ?? path, line: number)
-            }
-            try body(line)
-        }
-    }
-}

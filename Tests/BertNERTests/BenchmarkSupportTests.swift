@@ -1,5 +1,5 @@
 import Testing
-@testable import BertNER
+@_spi(Engine) @testable import BertNER
 
 /// What `ner bench` reports rests on these: the FLOP count behind GFLOP/s and the timing summary.
 @Suite("Benchmark support")

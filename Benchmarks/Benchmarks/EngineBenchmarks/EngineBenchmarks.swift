@@ -1,5 +1,5 @@
 import Benchmark
-import BertNER
+@_spi(Engine) import BertNER
 import Foundation
 
 // Latency of the whole model and of one encoder layer at the shapes of issue 6, tokenizer

@@ -1,4 +1,4 @@
-import BertNER
+@_spi(Engine) import BertNER
 import Foundation
 import NERServer
 import Hummingbird

@@ -1,29 +1,29 @@
 /// Entity-level precision, recall and F1 per type and micro-averaged, computed as seqeval's
 /// strict mode does: an entity counts as correct only if its type, start and end all match.
-public struct EntityMetrics: Sendable, Equatable {
-    public struct Counts: Sendable, Equatable {
-        public var correct = 0
-        public var predicted = 0
-        public var gold = 0
+package struct EntityMetrics: Sendable, Equatable {
+    package struct Counts: Sendable, Equatable {
+        package var correct = 0
+        package var predicted = 0
+        package var gold = 0
 
-        public init() {}
+        package init() {}
 
         /// seqeval reports 0 (with a warning) when a denominator is 0.
-        public var precision: Double { predicted == 0 ? 0 : Double(correct) / Double(predicted) }
-        public var recall: Double { gold == 0 ? 0 : Double(correct) / Double(gold) }
-        public var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+        package var precision: Double { predicted == 0 ? 0 : Double(correct) / Double(predicted) }
+        package var recall: Double { gold == 0 ? 0 : Double(correct) / Double(gold) }
+        package var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
     }
 
-    public typealias Span = (start: Int, end: Int, type: String)
+    package typealias Span = (start: Int, end: Int, type: String)
 
-    public private(set) var byType: [String: Counts] = [:]
-    public private(set) var micro = Counts()
-    public private(set) var sentences = 0
+    package private(set) var byType: [String: Counts] = [:]
+    package private(set) var micro = Counts()
+    package private(set) var sentences = 0
 
-    public init() {}
+    package init() {}
 
     /// Adds one sentence's gold and predicted entity spans.
-    public mutating func add(gold: [Span], predicted: [Span]) {
+    package mutating func add(gold: [Span], predicted: [Span]) {
         sentences += 1
         let goldSet = Set(gold.map { Key(start: $0.start, end: $0.end, type: $0.type) })
         let predictedSet = Set(predicted.map { Key(start: $0.start, end: $0.end, type: $0.type) })

@@ -2,12 +2,12 @@ import Foundation
 
 /// A `char TAG` corpus (MSRA / CoNLL style): one character and its tag per line, a blank line
 /// between sentences.
-public struct TaggedSentence: Sendable, Equatable {
+@_spi(Engine) public struct TaggedSentence: Sendable, Equatable {
     public var text: String
     public var tags: [String]
 }
 
-public enum TaggedCorpusError: Error, Equatable, Sendable, CustomStringConvertible {
+@_spi(Engine) public enum TaggedCorpusError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreadable(path: String)
     case invalidUTF8(path: String, line: Int)
     case malformedLine(path: String, line: Int, content: String)
@@ -22,7 +22,7 @@ public enum TaggedCorpusError: Error, Equatable, Sendable, CustomStringConvertib
     }
 }
 
-public enum TaggedCorpus {
+@_spi(Engine) public enum TaggedCorpus {
     public static func read(path: String) throws -> [TaggedSentence] {
         guard let data = FileManager.default.contents(atPath: path) else { throw TaggedCorpusError.unreadable(path: path) }
         return try parse(data, path: path)
@@ -31,27 +31,24 @@ public enum TaggedCorpus {
     public static func parse(_ data: Data, path: String = "<data>") throws -> [TaggedSentence] {
         var sentences: [TaggedSentence] = []
         var text = String.UnicodeScalarView(), tags: [String] = []
-        var lineNumber = 0
         func finish() {
             if !tags.isEmpty { sentences.append(TaggedSentence(text: String(text), tags: tags)) }
             text = String.UnicodeScalarView()
             tags = []
         }
-        for rawLine in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var bytes = rawLine
-            if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
-            guard let line = String(validating: bytes, as: UTF8.self) else {
-                throw TaggedCorpusError.invalidUTF8(path: path, line: lineNumber)
+        do {
+            try LineReader.forEachLine(in: data, path: path) { lineNumber, line in
+                if line.isEmpty { finish(); return }
+                // The tag is after the last space; the character before it (which may itself be a space).
+                guard let space = line.lastIndex(of: " "), space != line.startIndex,
+                      line.unicodeScalars[line.startIndex..<space].count == 1 else {
+                    throw TaggedCorpusError.malformedLine(path: path, line: lineNumber, content: line)
+                }
+                text.append(contentsOf: line.unicodeScalars[line.startIndex..<space])
+                tags.append(String(line[line.index(after: space)...]))
             }
-            if line.isEmpty { finish(); continue }
-            // The tag is after the last space; the character before it (which may itself be a space).
-            guard let space = line.lastIndex(of: " "), space != line.startIndex,
-                  line.unicodeScalars[line.startIndex..<space].count == 1 else {
-                throw TaggedCorpusError.malformedLine(path: path, line: lineNumber, content: line)
-            }
-            text.append(contentsOf: line.unicodeScalars[line.startIndex..<space])
-            tags.append(String(line[line.index(after: space)...]))
+        } catch let error as LineReader.InvalidUTF8 {
+            throw TaggedCorpusError.invalidUTF8(path: error.path, line: error.line)
         }
         finish()
         return sentences

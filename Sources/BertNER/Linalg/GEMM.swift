@@ -1,7 +1,7 @@
 import COpenBLAS
 
 /// Matrix products, all through OpenBLAS `cblas_sgemm` (row-major).
-public enum GEMM {
+@_spi(Engine) public enum GEMM {
     /// How a linear layer's weight is laid out in memory for `linear`.
     public enum WeightLayout: Sendable {
         /// `[out, in]`, Hugging Face's layout: multiplied as `x · Wᵀ`.

@@ -29,13 +29,13 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// A copy of the rows in `range` (one sequence of a packed batch).
-    public func rows(_ range: Range<Int>) -> Matrix {
+    package func rows(_ range: Range<Int>) -> Matrix {
         Matrix(rows: range.count, columns: columns,
                storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
     /// Rows of several matrices with the same width, stacked in order.
-    public static func stacking(_ parts: [Matrix]) -> Matrix {
+    package static func stacking(_ parts: [Matrix]) -> Matrix {
         let columns = parts.first?.columns ?? 0
         precondition(parts.allSatisfy { $0.columns == columns }, "stacked matrices differ in width")
         return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, columns: columns,
@@ -43,7 +43,7 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// The transpose, `[columns, rows]`.
-    public func transposed() -> Matrix {
+    package func transposed() -> Matrix {
         var result = [Float](repeating: 0, count: storage.count)
         for r in 0..<rows {
             for c in 0..<columns { result[c * rows + r] = storage[r * columns + c] }
@@ -52,7 +52,7 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// Largest absolute element-wise difference (for tests and parity reports).
-    public func maxAbsoluteDifference(to other: Matrix) -> Float {
+    package func maxAbsoluteDifference(to other: Matrix) -> Float {
         precondition(rows == other.rows && columns == other.columns, "shapes differ")
         var worst: Float = 0
         for i in storage.indices {

@@ -3,7 +3,7 @@
 ///
 /// Unchecked `Sendable`: parallel parts of a forward pass write through the same slice, and each
 /// part writes only its own tile or rows (see `ComputePool`), so writes never overlap.
-public struct MatrixSlice: @unchecked Sendable {
+@_spi(Engine) public struct MatrixSlice: @unchecked Sendable {
     public let base: UnsafeMutablePointer<Float>
     public let rows: Int
     public let columns: Int
@@ -35,7 +35,7 @@ public struct MatrixSlice: @unchecked Sendable {
 
 extension Matrix {
     /// Runs `body` on a read-only slice view of this matrix's storage (valid only inside `body`).
-    public func withSlice<Result>(_ body: (MatrixSlice) throws -> Result) rethrows -> Result {
+    package func withSlice<Result>(_ body: (MatrixSlice) throws -> Result) rethrows -> Result {
         try storage.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else {
                 // An empty matrix: a slice with no rows never reads its base.

@@ -4,11 +4,11 @@ import Foundation
 /// The rate plain OpenBLAS `cblas_sgemm`, threaded by OpenBLAS itself, reaches on a model's
 /// linear-layer shapes: the yardstick for the engine's whole-model GFLOP/s (`ner bench` prints both,
 /// and `make bench-compare` reports their ratio).
-public enum SGEMMReference {
+package enum SGEMMReference {
     /// GFLOP/s of one encoder pass's linear products over `tokens` rows — QKV, attention output,
     /// intermediate and output dense per layer — each shape in the faster of the two weight layouts,
     /// on `threads` OpenBLAS threads; per shape the median of `repetitions` timings.
-    public static func gigaflops(config: BertConfig, tokens: Int, threads: Int, repetitions: Int = 15) -> Double {
+    package static func gigaflops(config: BertConfig, tokens: Int, threads: Int, repetitions: Int = 15) -> Double {
         let previous = BLASThreads.count
         BLASThreads.set(threads)
         defer { BLASThreads.set(previous) }

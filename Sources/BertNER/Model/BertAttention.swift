@@ -1,15 +1,15 @@
 /// `attention`: self-attention followed by its output block (HF `BertAttention`).
-public struct BertAttention: Sendable {
-    public let selfAttention: BertSelfAttention
-    public let output: BertSelfOutput
+package struct BertAttention: Sendable {
+    package let selfAttention: BertSelfAttention
+    package let output: BertSelfOutput
 
-    public init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
         selfAttention = try BertSelfAttention(weights: weights, prefix: "\(prefix).self", config: config)
         output = try BertSelfOutput(weights: weights, prefix: "\(prefix).output", config: config)
     }
 
     /// `buffers.hidden` → `buffers.attended`.
-    public func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool) {
+    package func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool) {
         selfAttention.forward(buffers.hidden, ranges: ranges, buffers: buffers, pool: pool)
         output.forward(buffers.context, input: buffers.hidden, into: buffers.attended, pool: pool)
     }

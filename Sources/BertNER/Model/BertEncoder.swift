@@ -1,8 +1,8 @@
 /// `bert.encoder`: the stack of layers.
-public struct BertEncoder: Sendable {
-    public let layers: [BertLayer]
+package struct BertEncoder: Sendable {
+    package let layers: [BertLayer]
 
-    public init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
         layers = try (0..<config.numHiddenLayers).map {
             try BertLayer(weights: weights, prefix: "\(prefix).layer.\($0)", config: config)
         }
@@ -10,7 +10,7 @@ public struct BertEncoder: Sendable {
 
     /// Runs every layer over `buffers.hidden` in place; `observe` sees each layer's output in
     /// order (parity tests).
-    public func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool,
+    package func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool,
                         observe: ((Int, MatrixSlice) -> Void)? = nil) {
         for (index, layer) in layers.enumerated() {
             layer.forward(buffers, ranges: ranges, pool: pool)

@@ -1,10 +1,10 @@
 /// `bert.encoder.layer.<i>`: attention, then the feed-forward block.
-public struct BertLayer: Sendable {
-    public let attention: BertAttention
-    public let intermediate: BertIntermediate
-    public let output: BertOutput
+package struct BertLayer: Sendable {
+    package let attention: BertAttention
+    package let intermediate: BertIntermediate
+    package let output: BertOutput
 
-    public init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
         attention = try BertAttention(weights: weights, prefix: "\(prefix).attention", config: config)
         intermediate = try BertIntermediate(weights: weights, prefix: "\(prefix).intermediate", config: config)
         output = try BertOutput(weights: weights, prefix: "\(prefix).output", config: config)
@@ -12,7 +12,7 @@ public struct BertLayer: Sendable {
 
     /// Replaces `buffers.hidden` with the layer's output (the input is dead once the attention
     /// block has added it back in, so the feed-forward result can take its place).
-    public func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool) {
+    package func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool) {
         attention.forward(buffers, ranges: ranges, pool: pool)
         intermediate.forward(buffers.attended, into: buffers.intermediate, pool: pool)
         output.forward(buffers.intermediate, input: buffers.attended, into: buffers.hidden, pool: pool)

@@ -1,9 +1,9 @@
 /// `output`: the feed-forward contraction `[I → H]`, then Add & LayerNorm with the attention output.
-public struct BertOutput: Sendable {
-    public let dense: Linear
-    public let layerNorm: LayerNorm
+package struct BertOutput: Sendable {
+    package let dense: Linear
+    package let layerNorm: LayerNorm
 
-    public init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
         dense = try Linear(weights: weights, prefix: "\(prefix).dense", inputs: config.intermediateSize,
                            outputs: config.hiddenSize)
         layerNorm = try LayerNorm(weights: weights, prefix: "\(prefix).LayerNorm", size: config.hiddenSize,
@@ -11,7 +11,7 @@ public struct BertOutput: Sendable {
     }
 
     /// `output = LayerNorm(intermediate · Wᵀ + b + input)`.
-    public func forward(_ intermediate: MatrixSlice, input: MatrixSlice, into output: MatrixSlice, pool: ComputePool) {
+    package func forward(_ intermediate: MatrixSlice, input: MatrixSlice, into output: MatrixSlice, pool: ComputePool) {
         dense.forward(intermediate, into: output, pool: pool)
         layerNorm.forward(output, residual: input, pool: pool)
     }

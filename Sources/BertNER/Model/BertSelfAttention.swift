@@ -6,12 +6,12 @@
 /// (sequence, head) pairs are spread over the pool's threads, each with its own score block.
 /// Packing replaces Hugging Face's additive padding mask: a token only ever sees keys of its own
 /// sequence, which is exactly what the mask's −∞ entries achieve in a padded batch.
-public struct BertSelfAttention: Sendable {
-    public let queryKeyValue: Linear
-    public let heads: Int
-    public let headSize: Int
+package struct BertSelfAttention: Sendable {
+    package let queryKeyValue: Linear
+    package let heads: Int
+    package let headSize: Int
 
-    public init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
         let h = config.hiddenSize
         let parts = try ["query", "key", "value"].map {
             try Linear(weights: weights, prefix: "\(prefix).\($0)", inputs: h, outputs: h)
@@ -23,7 +23,7 @@ public struct BertSelfAttention: Sendable {
 
     /// Writes the context vectors of `hidden` to `buffers.context` (heads side by side, as HF's
     /// reshape leaves them), using `buffers.queryKeyValue` and `buffers.scores` on the way.
-    public func forward(_ hidden: MatrixSlice, ranges: [Range<Int>], buffers: ForwardWorkspace.Buffers,
+    package func forward(_ hidden: MatrixSlice, ranges: [Range<Int>], buffers: ForwardWorkspace.Buffers,
                         pool: ComputePool) {
         queryKeyValue.forward(hidden, into: buffers.queryKeyValue, pool: pool)
         let pairs = ranges.count * heads

@@ -1,10 +1,10 @@
 /// `attention.output`: dense projection of the attention context, then Add & LayerNorm with the
 /// layer's input.
-public struct BertSelfOutput: Sendable {
-    public let dense: Linear
-    public let layerNorm: LayerNorm
+package struct BertSelfOutput: Sendable {
+    package let dense: Linear
+    package let layerNorm: LayerNorm
 
-    public init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
         let h = config.hiddenSize
         dense = try Linear(weights: weights, prefix: "\(prefix).dense", inputs: h, outputs: h)
         layerNorm = try LayerNorm(weights: weights, prefix: "\(prefix).LayerNorm", size: h,
@@ -12,7 +12,7 @@ public struct BertSelfOutput: Sendable {
     }
 
     /// `output = LayerNorm(context · Wᵀ + b + input)`.
-    public func forward(_ context: MatrixSlice, input: MatrixSlice, into output: MatrixSlice, pool: ComputePool) {
+    package func forward(_ context: MatrixSlice, input: MatrixSlice, into output: MatrixSlice, pool: ComputePool) {
         dense.forward(context, into: output, pool: pool)
         layerNorm.forward(output, residual: input, pool: pool)
     }

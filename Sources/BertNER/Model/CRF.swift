@@ -4,13 +4,13 @@ import Foundation
 /// `crf.transitions[i, j]` scores tag i followed by tag j, `crf.start_transitions[j]` a first tag,
 /// `crf.end_transitions[i]` a last tag. Scores are accumulated in `Double` so that marginals are
 /// accurate to ~1e-7 even for long sequences.
-public struct CRF: Sendable {
-    public let labelCount: Int
-    public let transitions: [Double]  // row-major [from, to]
-    public let startTransitions: [Double]
-    public let endTransitions: [Double]
+package struct CRF: Sendable {
+    package let labelCount: Int
+    package let transitions: [Double]  // row-major [from, to]
+    package let startTransitions: [Double]
+    package let endTransitions: [Double]
 
-    public init(transitions: [Float], startTransitions: [Float], endTransitions: [Float]) {
+    package init(transitions: [Float], startTransitions: [Float], endTransitions: [Float]) {
         labelCount = startTransitions.count
         precondition(transitions.count == labelCount * labelCount && endTransitions.count == labelCount,
                      "CRF parameter sizes disagree")
@@ -19,7 +19,7 @@ public struct CRF: Sendable {
         self.endTransitions = endTransitions.map(Double.init)
     }
 
-    public init(weights: SafeTensorsFile, prefix: String = "crf", labelCount: Int) throws {
+    package init(weights: SafeTensorsFile, prefix: String = "crf", labelCount: Int) throws {
         self.init(transitions: try weights.floats("\(prefix).transitions", shape: [labelCount, labelCount]),
                   startTransitions: try weights.vector("\(prefix).start_transitions", count: labelCount),
                   endTransitions: try weights.vector("\(prefix).end_transitions", count: labelCount))
@@ -29,12 +29,12 @@ public struct CRF: Sendable {
 
     /// The highest-scoring tag path (empty for no steps). Ties go to the lowest label id, as
     /// `torch.max` resolves them.
-    public func viterbi(_ emissions: Matrix) -> [Int] {
+    package func viterbi(_ emissions: Matrix) -> [Int] {
         emissions.withSlice(viterbi)
     }
 
     /// `viterbi` on emissions read in place (a window's rows of the forward pass's logits).
-    public func viterbi(_ emissions: MatrixSlice) -> [Int] {
+    package func viterbi(_ emissions: MatrixSlice) -> [Int] {
         precondition(emissions.columns == labelCount, "emissions have \(emissions.columns) labels, CRF \(labelCount)")
         let steps = emissions.rows, l = labelCount
         guard steps > 0 else { return [] }
@@ -66,12 +66,12 @@ public struct CRF: Sendable {
     /// Viterbi paths for a batch of sequences, one after another: a path costs steps × labels²
     /// additions (22k for 128 steps and 13 labels: tens of microseconds), too little to hand to
     /// other threads — and GCD threads would compete with the compute pool's workers for the cores.
-    public func viterbi(batch: [Matrix]) -> [[Int]] {
+    package func viterbi(batch: [Matrix]) -> [[Int]] {
         batch.map(viterbi)
     }
 
     /// The score of one tag path (log-potential, unnormalised).
-    public func score(_ emissions: Matrix, path: [Int]) -> Double {
+    package func score(_ emissions: Matrix, path: [Int]) -> Double {
         guard let first = path.first, let last = path.last else { return 0 }
         var total = startTransitions[first] + endTransitions[last]
         for (t, tag) in path.enumerated() {
@@ -82,19 +82,19 @@ public struct CRF: Sendable {
     }
 
     /// log Z: the log-sum-exp over all tag paths.
-    public func logPartition(_ emissions: Matrix) -> Double {
+    package func logPartition(_ emissions: Matrix) -> Double {
         guard emissions.rows > 0 else { return 0 }
         let alphas = emissions.withSlice(forwardLogAlphas)
         return logSumExp((0..<labelCount).map { alphas[(emissions.rows - 1) * labelCount + $0] + endTransitions[$0] })
     }
 
     /// p(tag at step t = j | emissions) by forward–backward, `[steps, labels]`; rows sum to 1.
-    public func marginals(_ emissions: Matrix) -> Matrix {
+    package func marginals(_ emissions: Matrix) -> Matrix {
         emissions.withSlice(marginals)
     }
 
     /// `marginals` on emissions read in place.
-    public func marginals(_ emissions: MatrixSlice) -> Matrix {
+    package func marginals(_ emissions: MatrixSlice) -> Matrix {
         precondition(emissions.columns == labelCount, "emissions have \(emissions.columns) labels, CRF \(labelCount)")
         let steps = emissions.rows, l = labelCount
         guard steps > 0 else { return Matrix(zeros: 0, l) }

@@ -2,34 +2,34 @@
 ///
 /// The weight is kept in whichever layout OpenBLAS multiplies fastest for the layer's shape
 /// (`GEMM.WeightLayout.preferred`); `weight` always reads back the Hugging Face layout.
-public struct Linear: Sendable {
-    public let bias: [Float]
+package struct Linear: Sendable {
+    package let bias: [Float]
     /// The weight as `GEMM.linear` consumes it: `[out, in]` or its transpose `[in, out]`.
     let stored: Matrix
     let layout: GEMM.WeightLayout
 
-    public var inputs: Int { layout == .outputMajor ? stored.columns : stored.rows }
-    public var outputs: Int { layout == .outputMajor ? stored.rows : stored.columns }
+    package var inputs: Int { layout == .outputMajor ? stored.columns : stored.rows }
+    package var outputs: Int { layout == .outputMajor ? stored.rows : stored.columns }
 
     /// The weight in Hugging Face's `[out, in]` layout.
-    public var weight: Matrix { layout == .outputMajor ? stored : stored.transposed() }
+    package var weight: Matrix { layout == .outputMajor ? stored : stored.transposed() }
 
     /// `weight` is `[out, in]`.
-    public init(weight: Matrix, bias: [Float]) {
+    package init(weight: Matrix, bias: [Float]) {
         layout = .preferred(inputs: weight.columns, outputs: weight.rows)
         stored = layout == .outputMajor ? weight : weight.transposed()
         self.bias = bias
     }
 
     /// Loads `<prefix>.weight` `[outputs, inputs]` and `<prefix>.bias` `[outputs]`.
-    public init(weights: SafeTensorsFile, prefix: String, inputs: Int, outputs: Int) throws {
+    package init(weights: SafeTensorsFile, prefix: String, inputs: Int, outputs: Int) throws {
         self.init(weight: try weights.matrix("\(prefix).weight", rows: outputs, columns: inputs),
                   bias: try weights.vector("\(prefix).bias", count: outputs))
     }
 
     /// `output = activation(input · Wᵀ + b)` across the pool's threads; the activation runs on each
     /// block while it is still in cache.
-    public func forward(_ input: MatrixSlice, into output: MatrixSlice, pool: ComputePool,
+    package func forward(_ input: MatrixSlice, into output: MatrixSlice, pool: ComputePool,
                         activation: Activation? = nil) {
         let byRows = pool.splitsRows(input.rows)
         pool.run(parts: byRows ? pool.rowParts(input.rows, minimumRows: 16) : pool.columnParts(outputs),

@@ -1,13 +1,13 @@
 /// `classifier`: one linear layer from hidden states to per-label scores (CRF emissions).
-public struct TokenClassificationHead: Sendable {
-    public let classifier: Linear
+package struct TokenClassificationHead: Sendable {
+    package let classifier: Linear
 
-    public init(weights: SafeTensorsFile, prefix: String = "classifier", config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String = "classifier", config: BertConfig) throws {
         classifier = try Linear(weights: weights, prefix: prefix, inputs: config.hiddenSize,
                                 outputs: config.labels.count)
     }
 
-    public func forward(_ hidden: MatrixSlice, into logits: MatrixSlice, pool: ComputePool) {
+    package func forward(_ hidden: MatrixSlice, into logits: MatrixSlice, pool: ComputePool) {
         classifier.forward(hidden, into: logits, pool: pool)
     }
 }

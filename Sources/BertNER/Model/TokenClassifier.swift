@@ -1,12 +1,12 @@
 /// `BertForTokenClassification` (+ optional CRF): the whole model from token ids to label scores.
 public struct TokenClassifier: Sendable {
     public let config: BertConfig
-    public let bert: BertModel
-    public let head: TokenClassificationHead
+    package let bert: BertModel
+    package let head: TokenClassificationHead
     /// Present when the config says `use_crf`; otherwise decoding is argmax.
-    public let crf: CRF?
+    package let crf: CRF?
 
-    public init(weights: SafeTensorsFile, config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, config: BertConfig) throws {
         self.config = config
         bert = try BertModel(weights: weights, config: config)
         head = try TokenClassificationHead(weights: weights, config: config)
@@ -23,7 +23,7 @@ public struct TokenClassifier: Sendable {
 
     /// The logits of the whole packed batch `[batch.tokenCount, labels]`, left in the workspace
     /// (valid until its next pass): the allocation-free form of `logits`.
-    public func emissions(_ batch: PackedBatch, workspace: ForwardWorkspace) throws -> MatrixSlice {
+    @_spi(Engine) public func emissions(_ batch: PackedBatch, workspace: ForwardWorkspace) throws -> MatrixSlice {
         let buffers = try bert.forward(batch, workspace: workspace)
         head.forward(buffers.hidden, into: buffers.logits, pool: workspace.pool)
         return buffers.logits

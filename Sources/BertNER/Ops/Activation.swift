@@ -18,7 +18,7 @@ public enum Activation: String, Sendable, Equatable, CaseIterable {
     }
 
     /// Applies the activation to `count` floats in place.
-    public func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    package func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .gelu:
             VectorMath.map(values, count: count) { x in x * 0.5 * (1 + VectorMath.erf(x * 0.70710678118654752)) }

@@ -1,11 +1,11 @@
 /// LayerNorm over the last dimension with learned `weight` (γ) and `bias` (β), as `torch.nn.LayerNorm`.
-public struct LayerNorm: Sendable {
-    public let weight: [Float]
-    public let bias: [Float]
-    public let epsilon: Float
+package struct LayerNorm: Sendable {
+    package let weight: [Float]
+    package let bias: [Float]
+    package let epsilon: Float
 
     /// Loads `<prefix>.weight` and `<prefix>.bias`.
-    public init(weights: SafeTensorsFile, prefix: String, size: Int, epsilon: Float) throws {
+    package init(weights: SafeTensorsFile, prefix: String, size: Int, epsilon: Float) throws {
         weight = try weights.vector("\(prefix).weight", count: size)
         bias = try weights.vector("\(prefix).bias", count: size)
         self.epsilon = epsilon
@@ -13,7 +13,7 @@ public struct LayerNorm: Sendable {
 
     /// Normalises every row of `x` in place, rows split across the pool. With `residual`,
     /// normalises `x + residual` (BERT's "Add & Norm"), saving a separate pass and buffer.
-    public func forward(_ x: MatrixSlice, residual: MatrixSlice? = nil, pool: ComputePool) {
+    package func forward(_ x: MatrixSlice, residual: MatrixSlice? = nil, pool: ComputePool) {
         let width = x.columns
         precondition(width == weight.count, "LayerNorm width \(weight.count) ≠ input \(width)")
         if let residual {

@@ -6,7 +6,7 @@ public struct NERPipeline: Sendable {
     public let model: TokenClassifier
     public let tokenizer: BertTokenizer
     public let scheme: TagScheme
-    public let windowing: Windowing
+    package let windowing: Windowing
     /// Upper bound on the tokens of one forward pass; larger batches run in several passes so
     /// memory stays bounded whatever the caller hands in.
     public var maxTokensPerForward: Int = 16_384

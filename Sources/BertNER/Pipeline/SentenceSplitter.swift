@@ -8,7 +8,7 @@
 ///
 /// A sentence ends after 。！？；!?; or … (plus any closing quotes or brackets right after it), and
 /// at every line break.
-public struct SentenceSplitter: Sendable {
+@_spi(Engine) public struct SentenceSplitter: Sendable {
     static let terminators: Set<Unicode.Scalar> = ["。", "！", "？", "；", "!", "?", ";", "…", "｡"]
     static let closers: Set<Unicode.Scalar> = ["”", "’", "」", "』", "）", ")", "》", "〉", "】", "\"", "'", "]"]
 

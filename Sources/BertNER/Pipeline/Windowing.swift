@@ -6,11 +6,11 @@
 /// stride). Each piece takes its tag from the window where it sits most centrally — the one where
 /// it has the most context on its nearer side — so an entity crossing a window border is read
 /// from a window that sees it whole.
-public struct Windowing: Sendable, Equatable {
-    public let capacity: Int
-    public let stride: Int
+package struct Windowing: Sendable, Equatable {
+    package let capacity: Int
+    package let stride: Int
 
-    public init(capacity: Int, stride: Int = 128) {
+    package init(capacity: Int, stride: Int = 128) {
         precondition(capacity > 0, "window capacity must be positive")
         self.capacity = capacity
         // An overlap of the whole window would never advance; keep at least one new piece per window.
@@ -18,7 +18,7 @@ public struct Windowing: Sendable, Equatable {
     }
 
     /// Piece ranges of the windows covering `count` pieces (one empty window for no pieces).
-    public func windows(count: Int) -> [Range<Int>] {
+    package func windows(count: Int) -> [Range<Int>] {
         guard count > capacity else { return [0..<count] }
         var result: [Range<Int>] = []
         var start = 0
@@ -38,7 +38,7 @@ public struct Windowing: Sendable, Equatable {
     /// pipeline's per-sentence windows are; then the windows holding a piece are a run of
     /// neighbours found by two forward-moving cursors, so the cost is O(pieces × windows per piece)
     /// — at most ⌈capacity / (capacity − stride)⌉ per piece, independent of the text's length.
-    public func owners(count: Int, windows: [Range<Int>]) -> [Int] {
+    package func owners(count: Int, windows: [Range<Int>]) -> [Int] {
         var owners = [Int](repeating: 0, count: count)
         var first = 0  // the first window that may still hold the current piece
         var end = 0    // one past the last window starting at or before the current piece

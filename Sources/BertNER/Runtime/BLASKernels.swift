@@ -9,19 +9,19 @@ import Foundation
 /// them; it reports them (`ner info`, `ner bench`, the `ner serve` log). They matter: on a Zen 4
 /// machine whose environment set `OPENBLAS_CORETYPE=Haswell OPENBLAS_L2_SIZE=512`, the default model
 /// took 1.27 ms (1×32) and 32.6 ms (8×128) on 2 threads, and 0.84 and 19.4 ms with both unset.
-public struct BLASKernels: Sendable, Equatable {
+package struct BLASKernels: Sendable, Equatable {
     /// OpenBLAS' name for the kernels in use ("Haswell", "SkylakeX", …).
-    public let core: String
+    package let core: String
     /// OpenBLAS' build description (version, DYNAMIC_ARCH, threading).
-    public let build: String
+    package let build: String
     /// `OPENBLAS_CORETYPE`, when set.
-    public let forcedCore: String?
+    package let forcedCore: String?
     /// `OPENBLAS_L2_SIZE`, when set.
-    public let forcedL2Size: String?
+    package let forcedL2Size: String?
     /// Whether the CPU offers AVX-512F (from /proc/cpuinfo; false where that cannot be read).
-    public let cpuHasAVX512: Bool
+    package let cpuHasAVX512: Bool
 
-    public init(core: String, build: String, forcedCore: String?, forcedL2Size: String?, cpuHasAVX512: Bool) {
+    package init(core: String, build: String, forcedCore: String?, forcedL2Size: String?, cpuHasAVX512: Bool) {
         self.core = core
         self.build = build
         self.forcedCore = forcedCore
@@ -30,7 +30,7 @@ public struct BLASKernels: Sendable, Equatable {
     }
 
     /// The kernels of this process.
-    public static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> BLASKernels {
+    package static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> BLASKernels {
         let nonEmpty = { (name: String) in environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         return BLASKernels(core: openblas_get_corename().map { String(cString: $0) } ?? "unknown",
                            build: openblas_get_config().map { String(cString: $0) } ?? "unknown",
@@ -42,7 +42,7 @@ public struct BLASKernels: Sendable, Equatable {
     static let avx512Cores: Set<String> = ["skylakex", "cooperlake", "sapphirerapids"]
 
     /// One line for `ner info` and `ner bench`.
-    public var summary: String {
+    package var summary: String {
         var forced: [String] = []
         if let forcedCore { forced.append("OPENBLAS_CORETYPE=\(forcedCore)") }
         if let forcedL2Size { forced.append("OPENBLAS_L2_SIZE=\(forcedL2Size)") }
@@ -51,7 +51,7 @@ public struct BLASKernels: Sendable, Equatable {
 
     /// A sentence for the log when the environment keeps OpenBLAS from kernels this CPU could run;
     /// nil when OpenBLAS chose for itself or the forced core is as wide as the CPU.
-    public var warning: String? {
+    package var warning: String? {
         var problems: [String] = []
         if let forcedCore, cpuHasAVX512, !Self.avx512Cores.contains(core.lowercased()) {
             problems.append("OPENBLAS_CORETYPE=\(forcedCore) makes OpenBLAS run its \(core) kernels, "

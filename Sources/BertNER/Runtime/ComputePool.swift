@@ -7,11 +7,11 @@ import COpenBLAS
 /// OpenBLAS's own workers busy-wait between calls: that wastes the second core on attention's
 /// many small products, and when the cores are shared (two replicas on one node, a training job)
 /// latency collapsed — base model 1×128 took 2.4 s instead of 0.3 s next to a niced job.
-public struct ComputePool: Sendable {
-    public var threads: Int { team.threads }
+package struct ComputePool: Sendable {
+    package var threads: Int { team.threads }
     private let team: WorkerTeam
 
-    public init(threads: Int) {
+    package init(threads: Int) {
         team = WorkerTeam(threads: threads)
         BLASThreads.set(1)
     }
@@ -19,17 +19,17 @@ public struct ComputePool: Sendable {
     /// Runs `work` as parts `0..<parts` (at most `threads`), in parallel when there are several.
     /// Allocation-free: the work is handed to the workers by address.
     @inline(__always)
-    public func run<Work: ParallelWork>(parts: Int, _ work: Work) {
+    package func run<Work: ParallelWork>(parts: Int, _ work: Work) {
         team.run(parts: parts, work)
     }
 
     /// Parts for row-wise work over `count` rows: one per thread, fewer for tiny inputs.
-    public func rowParts(_ count: Int, minimumRows: Int = 4) -> Int {
+    package func rowParts(_ count: Int, minimumRows: Int = 4) -> Int {
         min(threads, max(1, count / minimumRows))
     }
 
     /// Parts for a GEMM over `count` output columns: each block should be worth a call of its own.
-    public func columnParts(_ count: Int, minimumColumns: Int = 64) -> Int {
+    package func columnParts(_ count: Int, minimumColumns: Int = 64) -> Int {
         min(threads, max(1, count / minimumColumns))
     }
 
@@ -39,7 +39,7 @@ public struct ComputePool: Sendable {
     /// once in all, the few input rows twice. Row blocks suit long ones: the input is packed once,
     /// and packing the weight twice is small next to the product. Measured with `ner bench`, 2
     /// threads: default model 8×128 46 → 43 ms, base 8×128 1.03 → 0.99 s; 1×512 and 4×64 even.
-    public func splitsRows(_ rows: Int) -> Bool {
+    package func splitsRows(_ rows: Int) -> Bool {
         threads > 1 && rows >= ComputePool.rowSplitThreshold
     }
 
@@ -47,7 +47,7 @@ public struct ComputePool: Sendable {
 
     /// Part `index` of `parts` near-equal blocks of `0..<count`, block edges rounded to `multiple`
     /// (16 floats for column blocks, so they start on cache lines).
-    public static func block(_ index: Int, of parts: Int, in count: Int, multiple: Int) -> Range<Int> {
+    package static func block(_ index: Int, of parts: Int, in count: Int, multiple: Int) -> Range<Int> {
         func edge(_ k: Int) -> Int {
             if k == parts { return count }
             return min(count, (count * k / parts + multiple / 2) / multiple * multiple)
@@ -59,15 +59,6 @@ public struct ComputePool: Sendable {
 /// The work of one parallel region: `run(part:of:)` does part `part` of `parts`. A struct of the
 /// region's inputs, handed to the workers by address and type, so starting a region allocates
 /// nothing.
-public protocol ParallelWork: Sendable {
+package protocol ParallelWork: Sendable {
     func run(part: Int, of parts: Int)
-}
-
-/// OpenBLAS' worker-thread count (process-wide). `ComputePool` sets it to 1.
-public enum BLASThreads {
-    public static var count: Int { Int(openblas_get_num_threads()) }
-
-    public static func set(_ threads: Int) {
-        openblas_set_num_threads(Int32(max(1, threads)))
-    }
 }

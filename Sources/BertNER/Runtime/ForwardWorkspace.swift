@@ -4,21 +4,21 @@
 /// A workspace serves one forward pass at a time; `NERPipeline` keeps one per concurrent caller
 /// (`WorkspacePool`). That discipline, not the type system, is what makes it `Sendable`.
 public final class ForwardWorkspace: @unchecked Sendable {
-    public let pool: ComputePool
+    package let pool: ComputePool
     private var memory: UnsafeMutablePointer<Float>?
     private var capacity = 0  // floats
 
     /// The activations of one batch, all `[tokens, width]` row-major.
-    public struct Buffers: @unchecked Sendable {
-        public var hidden: MatrixSlice
-        public var queryKeyValue: MatrixSlice
-        public var context: MatrixSlice
-        public var attended: MatrixSlice
-        public var intermediate: MatrixSlice
-        public var logits: MatrixSlice
+    package struct Buffers: @unchecked Sendable {
+        package var hidden: MatrixSlice
+        package var queryKeyValue: MatrixSlice
+        package var context: MatrixSlice
+        package var attended: MatrixSlice
+        package var intermediate: MatrixSlice
+        package var logits: MatrixSlice
         /// `pool.threads` scratch blocks of `longest²` attention scores, one per thread.
-        public var scores: UnsafeMutablePointer<Float>
-        public var scoresPerThread: Int
+        package var scores: UnsafeMutablePointer<Float>
+        package var scoresPerThread: Int
     }
 
     public init(threads: Int = 1) {

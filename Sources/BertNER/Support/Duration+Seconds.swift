@@ -1,6 +1,6 @@
 extension Duration {
     /// The duration in seconds, for rates and JSON.
-    public var seconds: Double {
+    package var seconds: Double {
         let (s, attoseconds) = components
         return Double(s) + Double(attoseconds) * 1e-18
     }

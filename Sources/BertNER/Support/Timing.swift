@@ -1,12 +1,12 @@
 /// Median and 90th percentile of repeated wall-clock timings. `ner bench` and `SGEMMReference`
 /// time the same way, so their rates are comparable.
-public struct Timing: Sendable, Equatable {
-    public let median: Duration
-    public let p90: Duration
+package struct Timing: Sendable, Equatable {
+    package let median: Duration
+    package let p90: Duration
 
     /// Runs `body` `warmUps` times untimed (paging in buffers, waking threads), then `repetitions`
     /// times timed.
-    public static func measure(repetitions: Int, warmUps: Int = 1, _ body: () throws -> Void) rethrows -> Timing {
+    package static func measure(repetitions: Int, warmUps: Int = 1, _ body: () throws -> Void) rethrows -> Timing {
         for _ in 0..<warmUps { try body() }
         let clock = ContinuousClock()
         var samples: [Duration] = []

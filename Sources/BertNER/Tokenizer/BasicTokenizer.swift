@@ -8,21 +8,21 @@ import Foundation
 /// characters; turn whitespace into spaces; surround CJK ideographs with spaces; strip accents
 /// (NFD, then drop non-spacing marks); lower-case (full Unicode mapping, which may expand).
 /// Pre-tokenisation: split on whitespace, and make every punctuation character its own word.
-public struct BasicTokenizer: Sendable {
+package struct BasicTokenizer: Sendable {
     /// A word: its normalised characters and, for each, the input code-point index it came from.
-    public struct Word: Sendable, Equatable {
-        public var scalars: [Unicode.Scalar] = []
-        public var origins: [Int] = []
+    package struct Word: Sendable, Equatable {
+        package var scalars: [Unicode.Scalar] = []
+        package var origins: [Int] = []
     }
 
-    public let options: TokenizerOptions
+    package let options: TokenizerOptions
 
-    public init(options: TokenizerOptions) {
+    package init(options: TokenizerOptions) {
         self.options = options
     }
 
     /// Words of `scalars`, whose index 0 is at input code point `offset`.
-    public func words(_ scalars: ArraySlice<Unicode.Scalar>, offset: Int = 0) -> [Word] {
+    package func words(_ scalars: ArraySlice<Unicode.Scalar>, offset: Int = 0) -> [Word] {
         var words: [Word] = []
         var current = Word()
         func finish() {

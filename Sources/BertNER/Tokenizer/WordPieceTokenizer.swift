@@ -1,19 +1,19 @@
 /// Greedy longest-match-first WordPiece over one word, as Hugging Face's `WordPiece` model:
 /// continuation pieces carry the `##` prefix; a word longer than `maxCharactersPerWord`, or one
 /// that cannot be covered by vocabulary pieces, becomes a single [UNK] spanning the whole word.
-public struct WordPieceTokenizer: Sendable {
-    public let vocabulary: Vocabulary
-    public let unknownID: Int32
-    public let maxCharactersPerWord: Int
+package struct WordPieceTokenizer: Sendable {
+    package let vocabulary: Vocabulary
+    package let unknownID: Int32
+    package let maxCharactersPerWord: Int
 
-    public init(vocabulary: Vocabulary, unknownID: Int32, maxCharactersPerWord: Int) {
+    package init(vocabulary: Vocabulary, unknownID: Int32, maxCharactersPerWord: Int) {
         self.vocabulary = vocabulary
         self.unknownID = unknownID
         self.maxCharactersPerWord = maxCharactersPerWord
     }
 
     /// Pieces of `word` as (id, range of normalised characters).
-    public func pieces(_ word: BasicTokenizer.Word) -> [(id: Int32, range: Range<Int>)] {
+    package func pieces(_ word: BasicTokenizer.Word) -> [(id: Int32, range: Range<Int>)] {
         let scalars = word.scalars
         guard scalars.count <= maxCharactersPerWord else { return [(unknownID, 0..<scalars.count)] }
         var pieces: [(id: Int32, range: Range<Int>)] = []

@@ -1,0 +1,27 @@
+import Foundation
+
+/// The lines of a UTF-8 text file, for every reader of line-based input (tagged corpora, `ner tag
+/// --file`, standard input): `\n` or `\r\n` endings, a final newline does not make an empty last
+/// line, and invalid UTF-8 is an error naming the line rather than a replaced character.
+package enum LineReader {
+    package struct InvalidUTF8: Error, Equatable, CustomStringConvertible {
+        package let path: String
+        package let line: Int
+        package var description: String { "\(path):\(line): invalid UTF-8" }
+    }
+
+    /// Calls `body` with each line's 1-based number and text. `path` only names the input in errors.
+    package static func forEachLine(in data: Data, path: String, _ body: (Int, String) throws -> Void) throws {
+        var number = 0
+        for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            number += 1
+            if raw.isEmpty && raw.endIndex == data.endIndex && number > 1 { break }  // after the final newline
+            var bytes = raw
+            if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
+            guard let line = String(validating: bytes, as: UTF8.self) else {
+                throw InvalidUTF8(path: path, line: number)
+            }
+            try body(number, line)
+        }
+    }
+}
