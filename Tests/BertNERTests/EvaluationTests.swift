@@ -112,12 +112,33 @@ struct EvaluationTests {
     func sentenceSplitting() throws {
         let tokenizer = try TokenizerTests.tokenizers()[0]
         let text = "他说：“好。”然后走了！真的？\n第二行没有句号Hello world"
-        let pieces = tokenizer.encode(text)
-        let scalars = Array(text.unicodeScalars)
-        let sentences = SentenceSplitter().sentences(of: pieces, in: scalars).map { range in
-            String(String.UnicodeScalarView(scalars[pieces[range.lowerBound].start..<pieces[range.upperBound - 1].end]))
+        func sentences(_ splitter: SentenceSplitter, _ text: String) -> [String] {
+            let pieces = tokenizer.encode(text), scalars = Array(text.unicodeScalars)
+            return splitter.sentences(of: pieces, in: scalars).map { range in
+                String(String.UnicodeScalarView(scalars[pieces[range.lowerBound].start..<pieces[range.upperBound - 1].end]))
+            }
         }
-        #expect(sentences == ["他说：“好。”", "然后走了！", "真的？", "第二行没有句号Hello world"])
+        let alone = SentenceSplitter(minimumPieces: 0)
+        #expect(sentences(alone, text) == ["他说：“好。”", "然后走了！", "真的？", "第二行没有句号Hello world"])
+        #expect(sentences(alone, "好。\n坏。") == ["好。", "坏。"])
         #expect(SentenceSplitter().sentences(of: [], in: []).isEmpty)
+    }
+
+    @Test("sentences shorter than minimumPieces join the next on their line; line breaks always separate")
+    func shortSentencesJoin() throws {
+        let tokenizer = try TokenizerTests.tokenizers()[0]
+        func sentences(_ text: String, minimum: Int = 8) -> [String] {
+            let pieces = tokenizer.encode(text), scalars = Array(text.unicodeScalars)
+            return SentenceSplitter(minimumPieces: minimum).sentences(of: pieces, in: scalars).map { range in
+                String(String.UnicodeScalarView(scalars[pieces[range.lowerBound].start..<pieces[range.upperBound - 1].end]))
+            }
+        }
+        // Two-piece sentences group until a group has 8 pieces; the short rest stays as it is.
+        #expect(sentences("好。坏。对。错。是。否。上。下。左。右。") == ["好。坏。对。错。", "是。否。上。下。", "左。右。"])
+        // A long sentence is never joined to what follows; a short one joins even a long one.
+        #expect(sentences("国务院总理在北京会见了外宾。好。") == ["国务院总理在北京会见了外宾。", "好。"])
+        #expect(sentences("好。国务院总理在北京会见了外宾。") == ["好。国务院总理在北京会见了外宾。"])
+        // One name per line: never run together, however short.
+        #expect(sentences("张三\n李四\n王五。\n赵六") == ["张三", "李四", "王五。", "赵六"])
     }
 }
