@@ -17,7 +17,11 @@ struct ComputePoolTests {
                 let parts = 1 + region % threads
                 pool.run(parts: parts, counts)
                 for part in 0..<parts { expected[part] += 1 }
-                if region % 500 == 499 { try await Task.sleep(for: .milliseconds(20)) }  // workers fall asleep
+                // Every 500 regions, let every worker fall asleep (the gate is their own state), so
+                // the next region takes the wake-up path.
+                if region % 500 == 499 {
+                    while pool.sleepingWorkers < threads - 1 { await Task.yield() }
+                }
             }
             #expect(counts.values == expected, "\(threads) threads")
         }

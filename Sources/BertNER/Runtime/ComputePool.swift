@@ -9,6 +9,8 @@ import COpenBLAS
 /// latency collapsed — base model 1×128 took 2.4 s instead of 0.3 s next to a niced job.
 package struct ComputePool: Sendable {
     package var threads: Int { team.threads }
+    /// Workers asleep between regions (0 … threads − 1).
+    package var sleepingWorkers: Int { team.sleepingWorkers }
     private let team: WorkerTeam
 
     package init(threads: Int) {

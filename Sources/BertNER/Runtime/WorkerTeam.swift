@@ -51,6 +51,9 @@ final class WorkerTeam: @unchecked Sendable {
         }
     }
 
+    /// Workers that have announced a nap (for tests that must reach the sleeping path).
+    var sleepingWorkers: Int { shared.sleeping.load(ordering: .sequentiallyConsistent).nonzeroBitCount }
+
     deinit {
         shared.stopping.store(true, ordering: .sequentiallyConsistent)
         shared.generation.add(1, ordering: .sequentiallyConsistent)
