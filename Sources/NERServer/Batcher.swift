@@ -100,8 +100,10 @@ public final class Batcher: Sendable {
                 try await withCheckedThrowingContinuation { continuation in
                     enqueue(job, continuation: continuation)
                     if let timeout {
-                        DispatchQueue.global().asyncAfter(deadline: .now() + timeout.seconds) { [weak self] in
-                            self?.drop(job, reason: .deadline, error: BatcherError.deadlineExceeded(seconds: timeout.seconds))
+                        // Weak: a job that finished in time is freed now, not when its timer fires.
+                        DispatchQueue.global().asyncAfter(deadline: .now() + timeout.seconds) { [weak self, weak job] in
+                            guard let self, let job else { return }
+                            self.drop(job, reason: .deadline, error: BatcherError.deadlineExceeded(seconds: timeout.seconds))
                         }
                     }
                 }
@@ -171,10 +173,10 @@ public final class Batcher: Sendable {
     /// The worker loop; returns after `stop()` once the queue is empty. Run it exactly once.
     public func run() async {
         while await waitForWork() {
-            if maxWait > .zero, let budget = state.withLock({ $0.queue.first?.pipeline.maxTokensPerForward }),
-               state.withLock({ $0.queuedTokens < budget }) {
-                try? await Task.sleep(for: maxWait)
+            let underBudget = state.withLock { state in
+                state.queue.first.map { state.queuedTokens < $0.pipeline.maxTokensPerForward } ?? false
             }
+            if maxWait > .zero, underBudget { try? await Task.sleep(for: maxWait) }
             guard let parts = takeBatch() else { continue }
             await execute(parts)
         }

@@ -15,9 +15,9 @@ package enum LineReader {
         var number = 0
         for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
-            if raw.isEmpty && raw.endIndex == data.endIndex && number > 1 { break }  // after the final newline
             var bytes = raw
             if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
+            if bytes.isEmpty && raw.endIndex == data.endIndex && number > 1 { break }  // after the final newline
             guard let line = String(validating: bytes, as: UTF8.self) else {
                 throw InvalidUTF8(path: path, line: number)
             }
