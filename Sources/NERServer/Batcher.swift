@@ -41,6 +41,8 @@ public final class Batcher: Sendable {
         let sequences: [[Int32]]
         let pipeline: NERPipeline
         let textCount: Int
+        /// One past each text's last sequence (texts without pieces have none).
+        let textEnds: [Int]
         var taken = 0  // sequences handed to batches so far
         var results: [DecodedSequence] = []
         var continuation: CheckedContinuation<[DecodedSequence], any Error>?
@@ -49,10 +51,22 @@ public final class Batcher: Sendable {
         init(texts: [PreparedText], pipeline: NERPipeline) {
             sequences = texts.flatMap(\.sequences)
             textCount = texts.count
+            var end = 0
+            textEnds = texts.map { end += $0.sequences.count; return end }
             self.pipeline = pipeline
         }
 
         var untakenTokens: Int { sequences[taken...].reduce(0) { $0 + $1.count } }
+
+        /// Texts with at least one sequence in `range`.
+        func texts(in range: Range<Int>) -> Int {
+            var start = 0, count = 0
+            for end in textEnds {
+                if start < end, start < range.upperBound, range.lowerBound < end { count += 1 }
+                start = end
+            }
+            return count
+        }
     }
 
     /// The sequences `range` of `job` in one batch.
@@ -147,13 +161,14 @@ public final class Batcher: Sendable {
     }
 
     /// Ends `job` with `error` unless it has already ended. A client that left loses its work even
-    /// mid-flight (nobody would read it); a deadline drops only work still waiting in the queue.
+    /// mid-flight (nobody would read it); a deadline drops only a job the model has not started on
+    /// (one being served in several batches is being served, and finishes).
     private func drop(_ job: Job, reason: DropReason, error: any Error) {
         let (continuation, depth) = state.withLock { state -> (CheckedContinuation<[DecodedSequence], any Error>?, Int) in
             job.cancelled = job.cancelled || reason == .clientGone
             guard let continuation = job.continuation else { return (nil, state.queuedTexts) }
             let queued = state.queue.firstIndex { $0 === job }
-            if reason == .deadline && queued == nil { return (nil, state.queuedTexts) }
+            if reason == .deadline && (queued == nil || job.taken > 0) { return (nil, state.queuedTexts) }
             job.continuation = nil
             job.cancelled = true
             if let queued {
@@ -187,6 +202,7 @@ public final class Batcher: Sendable {
         let wakeUp = state.withLock { state in
             state.stopped = true
             state.paused = false
+            notifyObservers(&state)
             let wakeUp = state.wakeUp
             state.wakeUp = nil
             return wakeUp
@@ -195,9 +211,11 @@ public final class Batcher: Sendable {
     }
 
     /// Holds the worker before its next batch (requests still queue): a gate for tests and for
-    /// operators who need the model idle. `resume()` lets it go on.
+    /// operators who need the model idle. `resume()` lets it go on; after `stop()` it is ignored,
+    /// so a drain always finishes.
     package func pause() {
         state.withLock { state in
+            guard !state.stopped else { return }
             state.paused = true
             notifyObservers(&state)
         }
@@ -255,13 +273,15 @@ public final class Batcher: Sendable {
         }
     }
 
-    /// Sequences in arrival order up to the word-piece budget (always at least one, however long).
+    /// Sequences in arrival order up to the word-piece budget (always at least one, however long),
+    /// all of one pipeline.
     private func takeBatch() -> [Part]? {
         let (parts, depth) = state.withLock { state -> ([Part], Int) in
-            guard !state.paused, let budget = state.queue.first?.pipeline.maxTokensPerForward else { return ([], state.queuedTexts) }
+            guard !state.paused, let pipeline = state.queue.first?.pipeline else { return ([], state.queuedTexts) }
+            let budget = pipeline.maxTokensPerForward
             var parts: [Part] = []
             var tokens = 0
-            while let job = state.queue.first {
+            while let job = state.queue.first, job.pipeline.identity == pipeline.identity {
                 let start = job.taken
                 var end = start
                 while end < job.sequences.count, tokens == 0 || tokens + job.sequences[end].count <= budget {
@@ -284,6 +304,9 @@ public final class Batcher: Sendable {
     }
 
     private func execute(_ parts: [Part]) async {
+        // A job dropped since it was taken (its client left) costs nothing more.
+        let parts = state.withLock { _ in parts.filter { $0.job.continuation != nil } }
+        guard !parts.isEmpty else { return }
         let sequences = parts.flatMap { $0.job.sequences[$0.range] }
         let pipeline = parts[0].job.pipeline
         let started = ContinuousClock.now
@@ -294,7 +317,7 @@ public final class Batcher: Sendable {
         }
         switch outcome {
         case .success(let decoded):
-            metrics.recordBatch(texts: parts.count, tokens: sequences.reduce(0) { $0 + $1.count },
+            metrics.recordBatch(texts: parts.reduce(0) { $0 + $1.job.texts(in: $1.range) }, tokens: sequences.reduce(0) { $0 + $1.count },
                                 duration: ContinuousClock.now - started)
             var next = 0
             for part in parts {

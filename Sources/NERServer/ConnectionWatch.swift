@@ -83,6 +83,18 @@ final class ClientConnection: Sendable {
         _ = state.withLock { $0.callbacks.removeValue(forKey: token) }
     }
 
+    /// Runs `operation` in a task that is cancelled when the client on `connection` goes away (or
+    /// when the caller is cancelled). Without a watched connection (router tests) it simply runs it.
+    static func cancelling<Value: Sendable>(
+        when connection: ClientConnection?, _ operation: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        guard let connection else { return try await operation() }
+        let task = Task { try await operation() }
+        let token = connection.onClose { task.cancel() }
+        defer { connection.removeCallback(token) }
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+    }
+
     func close() {
         let callbacks = state.withLock { state -> [@Sendable () -> Void] in
             state.closed = true
@@ -108,17 +120,5 @@ final class ConnectionRegistry: Sendable {
 
     func connection(for channel: any Channel) -> ClientConnection? {
         connections.withLock { $0[ObjectIdentifier(channel)] }
-    }
-
-    /// Runs `operation` in a task that is cancelled when the client on `channel` goes away (or when
-    /// the caller is cancelled). Without a watched connection (router tests) it simply runs it.
-    func cancellingWhenClientLeaves<Value: Sendable>(
-        _ channel: any Channel, _ operation: @escaping @Sendable () async throws -> Value
-    ) async throws -> Value {
-        guard let connection = connection(for: channel) else { return try await operation() }
-        let task = Task { try await operation() }
-        let token = connection.onClose { task.cancel() }
-        defer { connection.removeCallback(token) }
-        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 }

@@ -26,15 +26,18 @@ struct Routes: Sendable {
         }
         router.get("/info") { _, _ in JSONBody.response(info()) }
         router.post("/ner") { request, context in
+            // Looked up first: a client that resets while its body is read is already gone here.
+            let connection = service.connections.connection(for: context.channel)
             let body = try await collectBody(request)
             let input = try RequestDecoding(configuration: service.configuration).recognizeRequest(from: body)
-            let entities = try await recognize([input.text], context: context)[0]
+            let entities = try await recognize([input.text], connection: connection)[0]
             return JSONBody.response(ResponseJSON.recognize(RecognizeResponse(text: input.text, entities: entities.map(EntityPayload.init))))
         }
         router.post("/ner/batch") { request, context in
+            let connection = service.connections.connection(for: context.channel)
             let body = try await collectBody(request)
             let input = try RequestDecoding(configuration: service.configuration).batchRequest(from: body)
-            let results = try await recognize(input.texts, context: context)
+            let results = try await recognize(input.texts, connection: connection)
             return JSONBody.response(ResponseJSON.batch(BatchRecognizeResponse(results: zip(input.texts, results).map { text, entities in
                 RecognizeResponse(text: text, entities: entities.map(EntityPayload.init))
             })))
@@ -84,7 +87,7 @@ struct Routes: Sendable {
     }
 
     /// Entities for `texts` through the batcher; the work is dropped if the client leaves first.
-    private func recognize(_ texts: [String], context: NERRequestContext) async throws -> [[Entity]] {
+    private func recognize(_ texts: [String], connection: ClientConnection?) async throws -> [[Entity]] {
         let (phase, model) = service.state.snapshot
         guard let pipeline = model?.pipeline else {
             switch phase {
@@ -97,7 +100,7 @@ struct Routes: Sendable {
         let seconds = service.configuration.requestTimeoutSeconds
         let timeout: Duration? = seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil
         do {
-            return try await service.connections.cancellingWhenClientLeaves(context.channel) {
+            return try await ClientConnection.cancelling(when: connection) {
                 try await batcher.recognize(texts, with: pipeline, timeout: timeout)
             }
         } catch let error as BatcherError {

@@ -60,6 +60,12 @@ struct Serve: AsyncParsableCommand, ServerArguments {
         guard maxWaitMilliseconds >= 0, drainSeconds >= 0, threads >= 0, requestTimeoutSeconds >= 0, idleTimeoutSeconds > 0 else {
             throw ValidationError("--max-wait-ms, --drain-seconds, --request-timeout-seconds and --threads must not be negative; --idle-timeout-seconds must be positive")
         }
+        // Seconds become whole milliseconds (a day at most): no overflow, and no deadline that
+        // rounds to zero and fails every request.
+        for (name, value) in [("--drain-seconds", drainSeconds), ("--request-timeout-seconds", requestTimeoutSeconds),
+                              ("--idle-timeout-seconds", idleTimeoutSeconds)] where value != 0 && !(0.001...86_400).contains(value) {
+            throw ValidationError("\(name) must be 0.001…86400 seconds (got \(value))")
+        }
     }
 
     func run() async throws {

@@ -74,6 +74,19 @@ struct CommandLineTests {
         #expect(error.contains("model file not found: /nonexistent"))
     }
 
+    @Test("ner serve refuses settings it cannot apply, naming the flag", arguments: [
+        (["--request-timeout-seconds", "inf"], "--request-timeout-seconds must be 0.001…86400 seconds (got inf)"),
+        (["--idle-timeout-seconds", "0.0001"], "--idle-timeout-seconds must be 0.001…86400 seconds (got 0.0001)"),
+        (["--threads=-1"], "must not be negative"),
+        (["--max-batch-tokens", "0"], "--max-batch-tokens must be at least 1 (got 0)"),
+        (["--log-level", "loud"], "unknown --log-level 'loud'"),
+    ])
+    func serveValidation(arguments: [String], message: String) throws {
+        let (status, _, error) = try Self.run(["serve", "--port", "0"] + arguments)
+        #expect(status != 0)
+        #expect(error.contains(message), "stderr: \(error)")
+    }
+
     @Test("ner info names the OpenBLAS kernels and the environment variable that forced them")
     func infoReportsKernels() throws {
         let (status, output, _) = try Self.run(["info", "--model", Self.model],

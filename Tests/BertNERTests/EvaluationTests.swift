@@ -84,6 +84,8 @@ struct EvaluationTests {
         // piece 8 is 1 from window 0's end and 2 from window 1's start → window 1.
         #expect(owners == [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3])
         #expect(Windowing(capacity: 5, stride: 9).stride == 4)  // always advances
+        // Pieces no window holds take window 0, as the exhaustive rule has it.
+        #expect(windowing.owners(count: 8, windows: [0..<2, 5..<7]) == [0, 0, 0, 0, 0, 1, 1, 0])
     }
 
     @Test("ownership with cursors equals the exhaustive rule on per-sentence windows of random texts", arguments: 0..<20)

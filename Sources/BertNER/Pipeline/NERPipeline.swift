@@ -19,6 +19,10 @@ public struct NERPipeline: Sendable {
     private let tags: [TagScheme.Tag]
     private let workspaces = WorkspacePool()
 
+    /// Identifies one loaded pipeline across copies (copies share its model and workspaces), so a
+    /// batcher never packs sequences of two different models into one forward pass.
+    package var identity: ObjectIdentifier { ObjectIdentifier(workspaces) }
+
     /// Loads the model and tokenizer from a bundle folder. `stride` is the overlap (in word pieces)
     /// between consecutive windows of a long text.
     public init(modelDirectory: String, stride: Int = 128) throws {

@@ -45,13 +45,13 @@ package struct Windowing: Sendable, Equatable {
         for piece in 0..<count {
             while first < windows.count, windows[first].upperBound <= piece { first += 1 }
             while end < windows.count, windows[end].lowerBound <= piece { end += 1 }
-            var best = first, bestCentrality = -1
+            var best = 0, bestCentrality = -1
             for index in first..<max(first, end) where windows[index].contains(piece) {
                 let window = windows[index]
                 let centrality = min(piece - window.lowerBound, window.upperBound - 1 - piece)
                 if centrality > bestCentrality { best = index; bestCentrality = centrality }
             }
-            owners[piece] = min(best, max(0, windows.count - 1))
+            owners[piece] = best
         }
         return owners
     }
