@@ -24,9 +24,10 @@ from transformers import BertConfig
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nerlib.model import BertCrfTagger, save_bundle  # noqa: E402
+from nerlib.data import BERT_BASE_CHINESE_VOCAB  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VOCAB = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "vocab", "bert-base-chinese-vocab.txt"))
+VOCAB = BERT_BASE_CHINESE_VOCAB
 
 MODELS = [
     # name, config overrides, storage dtype, use CRF, sequence lengths (incl. [CLS]/[SEP])

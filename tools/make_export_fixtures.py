@@ -23,9 +23,10 @@ from transformers import BertConfig
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export  # noqa: E402
 from nerlib.model import BertCrfTagger  # noqa: E402
+from nerlib.data import BERT_BASE_CHINESE_VOCAB  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VOCAB = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "vocab", "bert-base-chinese-vocab.txt"))
+VOCAB = BERT_BASE_CHINESE_VOCAB
 OUT = os.path.join(HERE, "..", "Tests", "Fixtures", "export")
 LABELS = ["O", "B-PER", "I-PER", "E-PER", "S-PER", "B-LOC", "I-LOC", "E-LOC", "S-LOC", "B-ORG", "I-ORG", "E-ORG", "S-ORG"]
 

@@ -18,12 +18,12 @@ from transformers import BertConfig
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import prune_vocab  # noqa: E402
 from evaluate import load_bundle  # noqa: E402
-from nerlib.data import read_char_tag_file, tokenizer_for  # noqa: E402
+from nerlib.data import BERT_BASE_CHINESE_VOCAB, read_char_tag_file, tokenizer_for  # noqa: E402
 from nerlib.model import BertCrfTagger, save_bundle  # noqa: E402
 from nerlib.testing import assert_usage_error  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VOCAB = os.path.join(ROOT, "Tests", "Fixtures", "tokenizer", "vocab.txt")  # bert-base-chinese's 21,128
+VOCAB = BERT_BASE_CHINESE_VOCAB
 MSRA_TEST = os.path.join(ROOT, "..", "shared", "data", "msra", "test.bioes")
 # Latin words that need ## pieces, accents and capitals (lower-cased and stripped), full-width and
 # CJK punctuation, digits, emoji, a character outside the tokenizer's CJK blocks (U+2B820), a

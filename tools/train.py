@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nerlib.data import (encode_with_labels, piece_tags_to_char_spans, read_char_tag_file,  # noqa: E402
+from nerlib.data import (BERT_BASE_CHINESE_VOCAB, encode_with_labels, piece_tags_to_char_spans, read_char_tag_file,  # noqa: E402
                          spans_from_tags, tokenizer_for)
 from nerlib.model import (BertCrfTagger, bioes_labels, load_hf_tensors, load_pretrained_encoder,  # noqa: E402
                           save_bundle)
@@ -49,7 +49,7 @@ SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "shared"))
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--train", default=os.path.join(SHARED, "data/msra/train.bioes"))
-    p.add_argument("--vocab", default=os.path.join(SHARED, "vocab/bert-base-chinese-vocab.txt"))
+    p.add_argument("--vocab", default=BERT_BASE_CHINESE_VOCAB, help="WordPiece vocabulary (default: bert-base-chinese's, committed)")
     p.add_argument("--out", required=True)
     p.add_argument("--layers", type=int, default=4)
     p.add_argument("--hidden", type=int, default=256)

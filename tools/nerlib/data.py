@@ -1,4 +1,5 @@
 """MSRA-style `char TAG` files, entity spans, and alignment of character spans to word pieces."""
+import os
 from dataclasses import dataclass
 
 from transformers import BertTokenizerFast
@@ -79,3 +80,9 @@ def encode_with_labels(tokenizer, sentence, label_to_id, max_pieces):
 def piece_tags_to_char_spans(piece_labels, offsets):
     """Entity spans over characters from BIOES labels over pieces."""
     return [(offsets[s][0], offsets[e - 1][1], t) for s, e, t in spans_from_tags(piece_labels)]
+
+
+# bert-base-chinese's vocabulary (21,128 tokens), committed with the tokenizer fixtures, so the
+# fixture writers and the tool checks need nothing outside the repository (CI clones have no ../shared).
+BERT_BASE_CHINESE_VOCAB = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                        "..", "..", "Tests", "Fixtures", "tokenizer", "vocab.txt"))
