@@ -85,6 +85,23 @@ public final class Batcher: Sendable {
         var observers: [(condition: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
 
         var snapshot: Snapshot { Snapshot(queuedTexts: queuedTexts, queuedTokens: queuedTokens, paused: paused) }
+        var hasWork: Bool { !queue.isEmpty && !paused }
+        var drained: Bool { stopped && queue.isEmpty }
+
+        /// The worker's wake-up, if it is waiting (the caller resumes it outside the lock).
+        mutating func takeWakeUp() -> CheckedContinuation<Void, Never>? {
+            defer { wakeUp = nil }
+            return wakeUp
+        }
+
+        /// Takes `job` out of the queue, if it is still there, with its untaken sequences.
+        mutating func remove(_ job: Job) -> Bool {
+            guard let index = queue.firstIndex(where: { $0 === job }) else { return false }
+            queue.remove(at: index)
+            queuedTexts -= job.textCount
+            queuedTokens -= job.untakenTokens
+            return true
+        }
     }
 
     public let maxWait: Duration
@@ -125,11 +142,7 @@ public final class Batcher: Sendable {
                 drop(job, reason: .clientGone, error: CancellationError())
             }
         }
-        var next = 0
-        return prepared.map { text in
-            defer { next += text.sequences.count }
-            return pipeline.entities(of: text, decoded: decoded[next..<(next + text.sequences.count)])
-        }
+        return pipeline.entities(of: prepared, decoded: decoded)
     }
 
     private func enqueue(_ job: Job, continuation: CheckedContinuation<[DecodedSequence], any Error>) {
@@ -146,10 +159,8 @@ public final class Batcher: Sendable {
             state.queue.append(job)
             state.queuedTexts += job.textCount
             state.queuedTokens += tokens
-            let wakeUp = state.wakeUp
-            state.wakeUp = nil
             notifyObservers(&state)
-            return (nil, wakeUp, state.queuedTexts)
+            return (nil, state.takeWakeUp(), state.queuedTexts)
         }
         metrics.recordQueueDepth(depth)
         if let refusal {
@@ -167,16 +178,10 @@ public final class Batcher: Sendable {
         let (continuation, depth) = state.withLock { state -> (CheckedContinuation<[DecodedSequence], any Error>?, Int) in
             job.cancelled = job.cancelled || reason == .clientGone
             guard let continuation = job.continuation else { return (nil, state.queuedTexts) }
-            let queued = state.queue.firstIndex { $0 === job }
-            if reason == .deadline && (queued == nil || job.taken > 0) { return (nil, state.queuedTexts) }
+            if reason == .deadline && (job.taken > 0 || !state.queue.contains { $0 === job }) { return (nil, state.queuedTexts) }
             job.continuation = nil
             job.cancelled = true
-            if let queued {
-                state.queue.remove(at: queued)
-                state.queuedTexts -= job.textCount
-                state.queuedTokens -= job.untakenTokens
-                notifyObservers(&state)
-            }
+            if state.remove(job) { notifyObservers(&state) }
             return (continuation, state.queuedTexts)
         }
         guard let continuation else { return }
@@ -203,9 +208,7 @@ public final class Batcher: Sendable {
             state.stopped = true
             state.paused = false
             notifyObservers(&state)
-            let wakeUp = state.wakeUp
-            state.wakeUp = nil
-            return wakeUp
+            return state.takeWakeUp()
         }
         wakeUp?.resume()
     }
@@ -225,9 +228,7 @@ public final class Batcher: Sendable {
         let wakeUp = state.withLock { state in
             state.paused = false
             notifyObservers(&state)
-            let wakeUp = state.wakeUp
-            state.wakeUp = nil
-            return wakeUp
+            return state.takeWakeUp()
         }
         wakeUp?.resume()
     }
@@ -261,13 +262,13 @@ public final class Batcher: Sendable {
         while true {
             await withCheckedContinuation { continuation in
                 let ready = state.withLock { state -> Bool in
-                    if (!state.queue.isEmpty && !state.paused) || (state.stopped && state.queue.isEmpty) { return true }
+                    if state.hasWork || state.drained { return true }
                     state.wakeUp = continuation
                     return false
                 }
                 if ready { continuation.resume() }
             }
-            let (work, finished) = state.withLock { state in (!state.queue.isEmpty && !state.paused, state.stopped && state.queue.isEmpty) }
+            let (work, finished) = state.withLock { ($0.hasWork, $0.drained) }
             if work { return true }
             if finished { return false }
         }
@@ -348,12 +349,7 @@ public final class Batcher: Sendable {
         let continuation = state.withLock { state -> CheckedContinuation<[DecodedSequence], any Error>? in
             guard let continuation = job.continuation else { return nil }
             job.continuation = nil
-            if let queued = state.queue.firstIndex(where: { $0 === job }) {
-                state.queue.remove(at: queued)
-                state.queuedTexts -= job.textCount
-                state.queuedTokens -= job.untakenTokens
-                notifyObservers(&state)
-            }
+            if state.remove(job) { notifyObservers(&state) }
             return continuation
         }
         continuation?.resume(throwing: error)

@@ -32,46 +32,24 @@ public struct ModelInfo: Codable, Sendable, Equatable {
 
 /// `GET /info`: version, state, model, and the effective configuration.
 struct ServerInfo: Codable, Sendable {
-    /// Every setting as the server applies it. `threads` and `maxBatchTokens` are read from the
-    /// loaded pipeline once there is one (so `--threads 0` reports the cores actually used).
-    struct Configuration: Codable, Sendable {
-        var host: String
-        var port: Int
-        var modelDirectory: String
-        var maxBodyBytes: Int
-        var maxTextCharacters: Int
-        var maxBatchItems: Int
-        var maxBatchTokens: Int
-        var maxWaitMilliseconds: Int
-        var maxQueue: Int
-        var requestTimeoutSeconds: Double
-        var threads: Int
-        var drainSeconds: Double
-        var idleTimeoutSeconds: Double
-        var stride: Int
-        var logLevel: String
-
-        init(_ c: some ServerArguments, model: NERPipeline?) {
-            host = c.host
-            port = c.port
-            modelDirectory = c.modelDirectory
-            maxBodyBytes = c.maxBodyBytes
-            maxTextCharacters = c.maxTextCharacters
-            maxBatchItems = c.maxBatchItems
-            maxBatchTokens = model?.maxTokensPerForward ?? c.maxBatchTokens
-            maxWaitMilliseconds = c.maxWaitMilliseconds
-            maxQueue = c.maxQueue
-            requestTimeoutSeconds = c.requestTimeoutSeconds
-            threads = model?.threads ?? c.threads
-            drainSeconds = c.drainSeconds
-            idleTimeoutSeconds = c.idleTimeoutSeconds
-            stride = model?.windowing.stride ?? c.stride
-            logLevel = c.logLevel
-        }
-    }
     var name = "BertNER"
     var version: String
     var state: String
     var model: ModelInfo?
-    var configuration: Configuration
+    /// Every setting as the server applies it: `threads`, `maxBatchTokens` and `stride` are read
+    /// from the loaded pipeline once there is one (so `--threads 0` reports the cores actually used).
+    var configuration: ServerConfiguration
+
+    init(version: String, state: String, model: ModelInfo?, arguments: some ServerArguments, pipeline: NERPipeline?) {
+        self.version = version
+        self.state = state
+        self.model = model
+        var configuration = ServerConfiguration(arguments)
+        if let pipeline {
+            configuration.threads = pipeline.threads
+            configuration.maxBatchTokens = pipeline.maxTokensPerForward
+            configuration.stride = pipeline.windowing.stride
+        }
+        self.configuration = configuration
+    }
 }

@@ -69,7 +69,7 @@ struct Routes: Sendable {
     private func info() -> ServerInfo {
         let (phase, model) = service.state.snapshot
         return ServerInfo(version: NERService.version, state: phase.name, model: model?.info,
-                          configuration: .init(service.configuration, model: model?.pipeline))
+                          arguments: service.configuration, pipeline: model?.pipeline)
     }
 
     /// The body, refusing more than `maxBodyBytes` — from Content-Length before reading anything,

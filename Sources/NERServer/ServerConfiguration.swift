@@ -36,8 +36,8 @@ public protocol ServerArguments: Sendable {
 }
 
 /// The settings as plain values, with the documented defaults (`ner serve --help`): for embedders
-/// and tests, and the source of the command's defaults.
-public struct ServerConfiguration: ServerArguments {
+/// and tests, the source of the command's defaults, and what `GET /info` reports.
+public struct ServerConfiguration: ServerArguments, Codable {
     public var host: String = "0.0.0.0"
     public var port: Int = 8000
     public var modelDirectory: String = "Weights/default"
@@ -55,4 +55,23 @@ public struct ServerConfiguration: ServerArguments {
     public var logLevel: String = "info"
 
     public init() {}
+
+    /// The values of any `ServerArguments` (the `ner serve` command, say), as a plain value.
+    public init(_ arguments: some ServerArguments) {
+        host = arguments.host
+        port = arguments.port
+        modelDirectory = arguments.modelDirectory
+        maxBodyBytes = arguments.maxBodyBytes
+        maxTextCharacters = arguments.maxTextCharacters
+        maxBatchItems = arguments.maxBatchItems
+        maxBatchTokens = arguments.maxBatchTokens
+        maxWaitMilliseconds = arguments.maxWaitMilliseconds
+        maxQueue = arguments.maxQueue
+        requestTimeoutSeconds = arguments.requestTimeoutSeconds
+        threads = arguments.threads
+        drainSeconds = arguments.drainSeconds
+        idleTimeoutSeconds = arguments.idleTimeoutSeconds
+        stride = arguments.stride
+        logLevel = arguments.logLevel
+    }
 }

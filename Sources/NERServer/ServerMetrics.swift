@@ -111,19 +111,12 @@ private final class ProcessMetrics: Sendable {
                 residentBytes.record(fields[1] * pageSize)
             }
         }
-        if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-           let afterName = stat.lastIndex(of: ")") {
-            // Fields after the command name; utime and stime are the 14th and 15th of the line.
-            let fields = stat[stat.index(after: afterName)...].split(separator: " ")
-            if fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) {
-                let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-                let total = (user + system) / ticks
-                let delta = lastCPUSeconds.withLock { last in
-                    defer { last = max(last, total) }
-                    return total - last
-                }
-                if delta > 0 { cpuSeconds.increment(by: delta) }
+        if let total = ProcessCPUTime.seconds() {
+            let delta = lastCPUSeconds.withLock { last in
+                defer { last = max(last, total) }
+                return total - last
             }
+            if delta > 0 { cpuSeconds.increment(by: delta) }
         }
         if let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
             openFileDescriptors.record(entries.count)

@@ -60,7 +60,7 @@ struct CRFTests {
         let empty = Matrix(zeros: 0, 3)
         #expect(crf.viterbi(empty) == [])
         #expect(crf.marginals(empty).rows == 0)
-        #expect(crf.viterbi(batch: [empty, empty]) == [[], []])
+        #expect([empty, empty].map(crf.viterbi) == [[], []])
     }
 
     @Test("one decoder for both heads: CRF gives Viterbi + marginals, argmax gives argmax + softmax", arguments: 0..<10)

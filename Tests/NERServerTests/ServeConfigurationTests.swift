@@ -1,5 +1,6 @@
 @_spi(Engine) import BertNER
 import Foundation
+import NERServer
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -89,15 +90,6 @@ extension ProcessTests {
             }
         }
 
-        /// user + system CPU seconds of a process, from /proc.
-        static func cpuSeconds(_ pid: Int32) -> Double? {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let afterName = stat.lastIndex(of: ")") else { return nil }
-            let fields = stat[stat.index(after: afterName)...].split(separator: " ")
-            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-            return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-        }
-
         @Test("--threads 1: under concurrent load the process uses at most 1.3 cores, and /info says 1",
               .enabled(if: FileManager.default.isExecutableFile(atPath: ServeProcessTests.binary.path), "needs .build/debug/ner"))
         func oneThread() async throws {
@@ -120,7 +112,7 @@ extension ProcessTests {
             }
             _ = await send()  // connections and allocator warm
             let pid = server.process.processIdentifier
-            let cpuBefore = try #require(Self.cpuSeconds(pid))
+            let cpuBefore = try #require(ProcessCPUTime.seconds(pid: String(pid)))
             let started = ContinuousClock.now
             // Four clients at once keep the queue full: the engine always has work for more cores.
             let statuses = await withTaskGroup(of: [Int].self) { group in
@@ -128,7 +120,7 @@ extension ProcessTests {
                 return await group.reduce(into: []) { $0 += $1 }
             }
             let wall = (ContinuousClock.now - started).seconds
-            let cores = (try #require(Self.cpuSeconds(pid)) - cpuBefore) / wall
+            let cores = (try #require(ProcessCPUTime.seconds(pid: String(pid))) - cpuBefore) / wall
             #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
             #expect(cores <= 1.3, "used \(cores) cores over \(wall) s with --threads 1")
         }

@@ -63,13 +63,6 @@ package struct CRF: Sendable {
         return path
     }
 
-    /// Viterbi paths for a batch of sequences, one after another: a path costs steps × labels²
-    /// additions (22k for 128 steps and 13 labels: tens of microseconds), too little to hand to
-    /// other threads — and GCD threads would compete with the compute pool's workers for the cores.
-    package func viterbi(batch: [Matrix]) -> [[Int]] {
-        batch.map(viterbi)
-    }
-
     /// The score of one tag path (log-potential, unnormalised).
     package func score(_ emissions: Matrix, path: [Int]) -> Double {
         guard let first = path.first, let last = path.last else { return 0 }

@@ -83,11 +83,7 @@ public struct NERPipeline: Sendable {
     public func recognizeWithStatistics(batch texts: [String]) throws -> BatchResult {
         let prepared = texts.map(prepare)
         let decoded = try decode(prepared.flatMap(\.sequences))
-        var next = 0
-        let entities = prepared.map { text in
-            defer { next += text.sequences.count }
-            return self.entities(of: text, decoded: decoded[next..<(next + text.sequences.count)])
-        }
+        let entities = self.entities(of: prepared, decoded: decoded)
         return BatchResult(entities: entities, sequences: decoded.count, tokens: prepared.reduce(0) { $0 + $1.tokenCount })
     }
 
@@ -128,6 +124,15 @@ public struct NERPipeline: Sendable {
             start = end
         }
         return results
+    }
+
+    /// The entities of each prepared text, from the decoded sequences of all their windows in order.
+    package func entities(of texts: [PreparedText], decoded: [DecodedSequence]) -> [[Entity]] {
+        var next = 0
+        return texts.map { text in
+            defer { next += text.sequences.count }
+            return entities(of: text, decoded: decoded[next..<(next + text.sequences.count)])
+        }
     }
 
     /// The entities of a prepared text from the decoded sequences of its windows (in order).
