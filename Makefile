@@ -9,12 +9,12 @@ MODEL ?= $(if $(wildcard Weights/default/model.safetensors),Weights/default,Test
 
 .PHONY: run tag-example bench-compare bench-http test test-deploy test-api test-browser test-cluster test-serve-load docs fuzz test-tools build release deps venv fixtures bench eval clean
 
-## Install OpenBLAS (headers + pkg-config file) when it is missing.
+## Install OpenBLAS (headers + pkg-config file; fp32) and oneDNN (int8/bf16) when they are missing.
 deps:
-	@pkg-config --exists openblas 2>/dev/null || { \
-	  echo "installing libopenblas-dev (OpenBLAS for cblas_sgemm)…"; \
+	@pkg-config --exists openblas 2>/dev/null && [ -f /usr/include/oneapi/dnnl/dnnl.h ] || { \
+	  echo "installing libopenblas-dev (OpenBLAS for cblas_sgemm) and libdnnl-dev (oneDNN for int8/bf16)…"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libopenblas-dev pkg-config >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libopenblas-dev libdnnl-dev pkg-config >/dev/null; }
 
 build: deps
 	$(SWIFT) build

@@ -28,9 +28,14 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // oneDNN (Debian libdnnl-dev ships no pkg-config file): the int8 and bf16 products.
+        .systemLibrary(
+            name: "CDNNL",
+            providers: [.apt(["libdnnl-dev"])]
+        ),
         .target(
             name: "BertNER",
-            dependencies: ["COpenBLAS"]
+            dependencies: ["COpenBLAS", "CDNNL"]
         ),
         // The HTTP service: a thin layer over NERPipeline. Kept out of BertNER so that embedding the
         // engine does not pull in Hummingbird and SwiftNIO.

@@ -7,6 +7,10 @@
       [CLS] and [SEP], piece tags → character spans).
   evaluate.py ... --fixture-out Tests/Fixtures/default-model --fixture-count 100
       also writes the first N sentences' token ids, fp32 logits and entities for the Swift tests.
+  evaluate.py ... --onnx Benchmarks/.work/default/int8.onnx
+      takes the emissions from an ONNX graph of the same model (ONNX Runtime, e.g. the dynamic
+      int8 graph `make bench-compare` writes) and decodes them through the bundle's CRF: the
+      peer's F1 beside BertNER's `ner eval --precision int8`.
 """
 import argparse
 import json
@@ -52,7 +56,7 @@ def char_tags(length, spans, scheme):
 
 
 @torch.no_grad()
-def predict(model, tokenizer, texts, scheme, batch_size=64):
+def predict(model, tokenizer, texts, scheme, batch_size=64, emissions=None):
     labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id  # looked up: a pruned vocabulary renumbers them
     out = []
@@ -66,7 +70,7 @@ def predict(model, tokenizer, texts, scheme, batch_size=64):
             n = len(e["input_ids"])
             ids[row, :n + 2] = torch.tensor([cls] + e["input_ids"] + [sep])
             mask[row, :n + 2] = 1
-        logits = model.emissions(ids, mask)
+        logits = (emissions or model.emissions)(ids, mask)
         emissions = logits[:, 1:-1]
         piece_mask = mask[:, 2:].bool()
         empty = piece_mask.sum(1) == 0
@@ -90,11 +94,19 @@ def main():
     p.add_argument("--fixture-out")
     p.add_argument("--fixture-count", type=int, default=100)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--onnx", help="emissions from this ONNX graph (ONNX Runtime, 2 threads) instead of PyTorch")
     args = p.parse_args()
     torch.set_num_threads(2)
     model, tokenizer, model_scheme = load_bundle(args.model)
     sentences = read_char_tag_file(args.data)
-    predictions = predict(model, tokenizer, [s.text for s in sentences], model_scheme)
+    emissions = None
+    if args.onnx:
+        import onnxruntime as ort
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 2
+        session = ort.InferenceSession(args.onnx, options, providers=["CPUExecutionProvider"])
+        emissions = lambda ids, mask: torch.from_numpy(session.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0])
+    predictions = predict(model, tokenizer, [s.text for s in sentences], model_scheme, emissions=emissions)
     gold_scheme = "BIOES" if args.format == "BMES" else args.format
     gold = [char_tags(len(s.text), spans_from_tags(s.tags, args.format), gold_scheme) for s in sentences]
     pred = [char_tags(len(s.text), pr["spans"], gold_scheme) for s, pr in zip(sentences, predictions)]

@@ -133,7 +133,12 @@ def export_onnx(model, folder):
         import onnx
         quantize_dynamic(plain, int8, weight_type=QuantType.QInt8,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    return {"ort-optimised": optimized, "ort-plain": plain, "ort-int8": int8}
+    int8_channel = os.path.join(folder, "int8-per-channel.onnx")
+    if not os.path.exists(int8_channel):
+        import onnx
+        quantize_dynamic(plain, int8_channel, weight_type=QuantType.QInt8, per_channel=True,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    return {"ort-optimised": optimized, "ort-plain": plain, "ort-int8": int8, "ort-int8-pc": int8_channel}
 
 
 # ---- engines -------------------------------------------------------------------------------------
@@ -155,19 +160,20 @@ def bertner_environment(keep_openblas):
     return {k: v for k, v in os.environ.items() if keep_openblas or not k.startswith("OPENBLAS_")}
 
 
-def run_bertner(ner, bundle, ids, threads, iterations, environment):
+def run_bertner(ner, bundle, ids, threads, iterations, environment, precision="fp32"):
     inputs = os.path.join(WORK, "inputs.json")
     logits_path = os.path.join(WORK, "bertner-logits.json")
     with open(inputs, "w") as f:
         json.dump(ids.tolist(), f)
     out = subprocess.run([ner, "bench", "--model", bundle, "--inputs", inputs, "--threads", str(threads),
-                          "--iterations", str(iterations), "--json", "--logits-out", logits_path],
+                          "--iterations", str(iterations), "--json", "--logits-out", logits_path,
+                          "--precision", precision],
                          check=True, capture_output=True, text=True, env=environment)
     record = json.loads(out.stdout)
     with open(logits_path) as f:
         logits = np.array(json.load(f), dtype=np.float32)
     return {"median_ms": record["median_ms"], "p90_ms": record["p90_ms"], "encoder_gflops": record["encoder_gflops"],
-            "sgemm_gflops": record["sgemm_gflops"], "blas": record["blas"]}, logits
+            "sgemm_gflops": record["sgemm_gflops"], "blas": record["blas"], "kernels": record.get("kernels", "")}, logits
 
 
 def run_ort(path, ids, threads, iterations):
@@ -239,6 +245,8 @@ def main():
             row = {"model": name, "batch": batch, "sequence": length, "threads": t, "engines": {}}
             reference = None
             engines = [("bertner", lambda: run_bertner(args.ner, bundle, ids, t, iterations, environment))]
+            engines += [(f"bertner-{p}", (lambda p=p: run_bertner(args.ner, bundle, ids, t, iterations, environment, p)))
+                        for p in ("int8", "bf16")]
             engines += [(label, (lambda path=path: run_ort(path, ids, t, iterations))) for label, path in onnx_files.items()]
             engines += [("pytorch", lambda: run_torch(model, ids, t, iterations))]
             for label, run in engines:
@@ -247,7 +255,7 @@ def main():
                 if reference is None:
                     reference = logits
                 delta = float(np.max(np.abs(logits - reference)))
-                if label != "ort-int8" and delta > 1e-3:
+                if label in ("ort-optimised", "ort-plain", "pytorch") and delta > 1e-3:
                     sys.exit(f"{label} disagrees with BertNER on {name} {batch}×{length}: max |Δ logits| {delta:.3g}")
                 row["engines"][label] = {**timing, "cpu_busy_before": busy, "load_avg": load, "max_abs_diff_vs_bertner": delta}
             results.append(row)
@@ -279,22 +287,27 @@ def format_row(row):
 
 
 def table(results):
-    engines = ["bertner", "ort-optimised", "ort-plain", "ort-int8", "pytorch"]
+    engines = ["bertner", "bertner-bf16", "bertner-int8", "ort-optimised", "ort-plain", "ort-int8", "ort-int8-pc", "pytorch"]
     lines = ["| model | batch × seq | threads | " + " | ".join(f"{e} median / p90 ms" for e in engines)
-             + " | ORT-opt ÷ BertNER | best ORT fp32 ÷ BertNER | BertNER GFLOP/s ÷ sgemm | max \\|Δ logits\\| | other CPU before / 1-min load |",
-             "|---|---|---|" + "---|" * (len(engines) + 5)]
+             + " | ORT-opt ÷ BertNER | best ORT fp32 ÷ BertNER | **best ORT-int8 ÷ BertNER-int8** | BertNER fp32 ÷ bf16 "
+             + "| BertNER GFLOP/s ÷ sgemm | int8 GOPS | max \\|Δ logits\\| fp32 / int8 / bf16 | other CPU before / 1-min load |",
+             "|---|---|---|" + "---|" * (len(engines) + 8)]
     for row in results:
         e = row["engines"]
         cells = [f"{e[x]['median_ms']:.1f} / {e[x]['p90_ms']:.1f}" for x in engines]
         ratio = e["ort-optimised"]["median_ms"] / e["bertner"]["median_ms"]
         best_ratio = min(e["ort-optimised"]["median_ms"], e["ort-plain"]["median_ms"]) / e["bertner"]["median_ms"]
         delta = max(e[x]["max_abs_diff_vs_bertner"] for x in ("ort-optimised", "ort-plain", "pytorch"))
+        int8_ratio = min(e["ort-int8"]["median_ms"], e["ort-int8-pc"]["median_ms"]) / e["bertner-int8"]["median_ms"]
+        bf16_ratio = e["bertner"]["median_ms"] / e["bertner-bf16"]["median_ms"]
         busy = max(e[x]["cpu_busy_before"] for x in engines)
         load = max(e[x]["load_avg"] for x in engines)
         own = e["bertner"]
         efficiency = f"{own['encoder_gflops']:.0f} / {own['sgemm_gflops']:.0f} = {100 * own['encoder_gflops'] / own['sgemm_gflops']:.0f} %"
         lines.append(f"| {row['model']} | {row['batch']} × {row['sequence']} | {row['threads']} | " + " | ".join(cells)
-                     + f" | {ratio:.2f} | {best_ratio:.2f} | {efficiency} | {delta:.1e} | {100 * busy:.0f} % / {load:.2f} |")
+                     + f" | {ratio:.2f} | {best_ratio:.2f} | **{int8_ratio:.2f}** | {bf16_ratio:.2f} | {efficiency} "
+                     + f"| {e['bertner-int8']['encoder_gflops']:.0f} | {delta:.1e} / {e['bertner-int8']['max_abs_diff_vs_bertner']:.2f} / "
+                     + f"{e['bertner-bf16']['max_abs_diff_vs_bertner']:.2f} | {100 * busy:.0f} % / {load:.2f} |")
     return "\n".join(lines)
 
 

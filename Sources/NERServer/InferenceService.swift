@@ -27,6 +27,8 @@ struct InferenceService: Service {
                                                       "load_seconds": "\(loadTime.seconds)",
                                                       "threads": "\(pipeline.threads)",
                                                       "max_batch_tokens": "\(pipeline.maxTokensPerForward)",
+                                                      "precision": "\(pipeline.model.precision)",
+                                                      "kernels": "\(pipeline.model.productKernels)",
                                                       "blas": "\(kernels.summary)"])
         if let warning = kernels.warning { server.logger.warning("\(warning)") }
         await withGracefulShutdownHandler {

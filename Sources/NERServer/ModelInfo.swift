@@ -13,6 +13,9 @@ public struct ModelInfo: Codable, Sendable, Equatable {
     public var entityTypes: [String]
     public var tagScheme: String
     public var decoder: String
+    /// The precision the encoder's dense layers run in, and the kernels that run them.
+    public var precision: Precision
+    public var kernels: String
 
     init(pipeline: NERPipeline, directory: String) {
         let config = pipeline.model.config
@@ -27,6 +30,8 @@ public struct ModelInfo: Codable, Sendable, Equatable {
         entityTypes = pipeline.entityTypes
         tagScheme = pipeline.scheme.rawValue
         decoder = config.usesCRF ? "crf" : "argmax"
+        precision = pipeline.model.precision
+        kernels = pipeline.model.productKernels
     }
 }
 

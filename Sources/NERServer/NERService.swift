@@ -24,8 +24,8 @@ public final class NERService: Sendable {
                 loader: (@Sendable () throws -> NERPipeline)? = nil) {
         self.configuration = configuration
         self.logger = logger
-        let directory = configuration.modelDirectory, stride = configuration.stride
-        self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride) }
+        let directory = configuration.modelDirectory, stride = configuration.stride, precision = configuration.precision
+        self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride, precision: precision) }
         batcher = Batcher(maxWait: .milliseconds(configuration.maxWaitMilliseconds),
                           maxQueue: configuration.maxQueue, metrics: metrics)
     }

@@ -1,3 +1,5 @@
+import BertNER
+
 /// Everything `ner serve` can be told: where to listen, which model, and the limits that keep one
 /// client from taking the process down. `NERService` reads its settings through this protocol, so
 /// the `ner serve` command itself is the configuration (Hummingbird's `AppArguments` pattern): no
@@ -31,6 +33,8 @@ public protocol ServerArguments: Sendable {
     var idleTimeoutSeconds: Double { get }
     /// Overlap between windows of texts longer than the model's positions, in word pieces.
     var stride: Int { get }
+    /// Precision of the encoder's dense products (the service defaults to int8: see Docs/BENCHMARKS.md).
+    var precision: Precision { get }
     /// swift-log level name (trace … critical); reported by `/info`, applied by `ner serve`.
     var logLevel: String { get }
 }
@@ -52,6 +56,7 @@ public struct ServerConfiguration: ServerArguments, Codable {
     public var drainSeconds: Double = 3
     public var idleTimeoutSeconds: Double = 30
     public var stride: Int = 128
+    public var precision: Precision = .int8
     public var logLevel: String = "info"
 
     public init() {}
@@ -72,6 +77,7 @@ public struct ServerConfiguration: ServerArguments, Codable {
         drainSeconds = arguments.drainSeconds
         idleTimeoutSeconds = arguments.idleTimeoutSeconds
         stride = arguments.stride
+        precision = arguments.precision
         logLevel = arguments.logLevel
     }
 }

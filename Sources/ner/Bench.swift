@@ -22,6 +22,9 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Cores the forward pass uses.")
     var threads: Int = 2
 
+    @Option(name: .long, help: Precision.help)
+    var precision: Precision?
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
@@ -51,7 +54,8 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let classifier = try ModelBundle(directory: model).loadModel()
+        let precision = try Precision.resolve(self.precision, default: .fp32)
+        let classifier = try ModelBundle(directory: model).loadModel(precision: precision)
         let config = classifier.config
         let sequences = try inputs.map(Self.readInputs) ?? Self.randomSequences(batch: batch, length: sequenceLength, vocabulary: config.vocabSize)
         guard let longest = sequences.map(\.count).max(), longest <= config.maxPositionEmbeddings else {
@@ -80,14 +84,15 @@ struct Bench: ParsableCommand {
             let record: [String: Any] = ["model": model, "batch": batch, "sequence_length": sequenceLength,
                                          "threads": threads, "iterations": iterations, "median_ms": median,
                                          "p90_ms": p90, "encoder_gflops": gflops, "sgemm_gflops": sgemm,
-                                         "blas_core": kernels.core, "blas": kernels.summary]
+                                         "blas_core": kernels.core, "blas": kernels.summary,
+                                         "precision": precision.rawValue, "kernels": classifier.productKernels]
             let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(String(format: "batch %d × %d tokens, %d threads: median %.2f ms, p90 %.2f ms, encoder %.1f GFLOP/s "
                          + "(%.0f %% of OpenBLAS sgemm's %.1f GFLOP/s on the same linear shapes); ",
                          batch, sequenceLength, threads, median, p90, gflops, 100 * gflops / sgemm, sgemm)
-                  + kernels.summary)
+                  + kernels.summary + "; \(precision): \(classifier.productKernels)")
         }
     }
 }

@@ -22,6 +22,9 @@ struct Eval: ParsableCommand {
     @Option(name: .long, help: "Cores one forward pass uses.")
     var threads: Int = 2
 
+    @Option(name: .long, help: Precision.help)
+    var precision: Precision?
+
     @Flag(name: .long, help: "Print the scores as JSON.")
     var json = false
 
@@ -29,7 +32,7 @@ struct Eval: ParsableCommand {
         guard let scheme = TagScheme(rawValue: format.uppercased()) else {
             throw ValidationError("--format must be bioes, bio or bmes, not '\(format)'")
         }
-        var pipeline = try NERPipeline(modelDirectory: model)
+        var pipeline = try NERPipeline(modelDirectory: model, precision: try Precision.resolve(precision, default: .fp32))
         pipeline.threads = threads
         let sentences = try TaggedCorpus.read(path: data)
         var metrics = EntityMetrics()

@@ -9,11 +9,14 @@ struct Info: ParsableCommand {
     @Option(name: .long, help: "Model bundle folder (config.json, model.safetensors, vocab.txt).")
     var model: String = ModelLocation.defaultBundle
 
+    @Option(name: .long, help: Precision.help)
+    var precision: Precision?
+
     func run() throws {
         let clock = ContinuousClock()
         let start = clock.now
         let bundle = try ModelBundle(directory: model)
-        _ = try bundle.loadModel()
+        let classifier = try bundle.loadModel(precision: try Precision.resolve(precision, default: .fp32))
         let seconds = (clock.now - start).seconds
         let c = bundle.config
         let kernels = BLASKernels.current()
@@ -24,6 +27,7 @@ struct Info: ParsableCommand {
         vocabulary:  \(c.vocabSize) ids, max \(c.maxPositionEmbeddings) positions
         labels:      \(c.labels.joined(separator: " "))
         decoder:     \(c.usesCRF ? "CRF (Viterbi)" : "argmax")
+        precision:   \(classifier.precision) — \(classifier.productKernels)
         load time:   \(String(format: "%.3f", seconds)) s
         blas:        \(kernels.summary)
         """)

@@ -47,10 +47,13 @@ struct Serve: AsyncParsableCommand, ServerArguments {
     var idleTimeoutSeconds: Double = Environment.double("NER_IDLE_TIMEOUT_SECONDS") ?? defaults.idleTimeoutSeconds
     @Option(help: "Overlap of windows for texts longer than the model's positions, in word pieces (env NER_STRIDE).")
     var stride: Int = Environment.int("NER_STRIDE") ?? defaults.stride
+    @Option(help: "Precision of the encoder's dense products: int8 (default for the service), bf16 or fp32 (exact) (env NER_PRECISION).")
+    var precision: Precision = Precision.environment ?? defaults.precision
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env NER_LOG_LEVEL).")
     var logLevel: String = Environment.string("NER_LOG_LEVEL") ?? defaults.logLevel
 
     func validate() throws {
+        _ = try Precision.resolve(nil, default: Self.defaults.precision)  // a misspelt NER_PRECISION is an error
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         for (name, value) in [("--max-body-bytes", maxBodyBytes), ("--max-text-characters", maxTextCharacters),
                               ("--max-batch-items", maxBatchItems), ("--max-batch-tokens", maxBatchTokens), ("--max-queue", maxQueue)] where value < 1 {

@@ -23,11 +23,15 @@ struct Tag: ParsableCommand {
     @Option(name: .long, help: "Texts per forward pass.")
     var batchSize: Int = 32
 
+    @Option(name: .long, help: Precision.help)
+    var precision: Precision?
+
     @Argument(help: "Texts to tag.")
     var texts: [String] = []
 
     func run() throws {
-        let pipeline = try NERPipeline(modelDirectory: model, stride: stride)
+        let pipeline = try NERPipeline(modelDirectory: model, stride: stride,
+                                       precision: try Precision.resolve(precision, default: .fp32))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var pending: [String] = []

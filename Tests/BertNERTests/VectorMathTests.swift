@@ -71,7 +71,8 @@ struct VectorMathTests {
             let bias = (0..<outputs).map { Float($0 % 5) / 2 }
             let linear = Linear(weight: weight, bias: bias)
             #expect(linear.weight == weight, "the Hugging Face layout reads back")
-            #expect(linear.layout == (inputs > outputs ? .inputMajor : .outputMajor))
+            guard case .fp32(_, let layout) = linear.kernel else { Issue.record("fp32 layer without an fp32 weight"); continue }
+            #expect(layout == (inputs > outputs ? .inputMajor : .outputMajor))
             let pool = ComputePool(threads: 2)
             #expect(pool.splitsRows(rows) == (rows >= 256))
             var input = (0..<(rows * inputs)).map { Float($0 % 11) / 4 - 1 }

@@ -28,6 +28,8 @@ extension ProcessTests {
             ("NER_DRAIN_SECONDS", "--drain-seconds", "drainSeconds", "0.5", "0.25"),
             ("NER_IDLE_TIMEOUT_SECONDS", "--idle-timeout-seconds", "idleTimeoutSeconds", "11", "12"),
             ("NER_STRIDE", "--stride", "stride", "17", "18"),
+            // The service's default is int8; bf16 is left out, as CPUs without AVX-512 cannot run it.
+            ("NER_PRECISION", "--precision", "precision", "fp32", "int8"),
             ("NER_LOG_LEVEL", "--log-level", "logLevel", "debug", "warning"),
             ("NER_HOST", "--host", "host", "127.0.0.1", "127.0.0.1"),
             ("NER_PORT", "--port", "port", "0", "0"),
@@ -73,7 +75,10 @@ extension ProcessTests {
                 let server = try Server(arguments: flags, environment: environment, defaultArguments: false)
                 defer { kill(server.process.processIdentifier, SIGKILL); _ = server.waitForExit() }
                 #expect(try await server.waitUntilReady(session: session))
-                let configuration = try #require(try await Self.info(server, session: session)["configuration"] as? [String: Any])
+                let info = try await Self.info(server, session: session)
+                let configuration = try #require(info["configuration"] as? [String: Any])
+                // The precision reaches the engine, not just /info's configuration.
+                #expect((info["model"] as? [String: Any])?["precision"] as? String == (useFlags ? "int8" : "fp32"))
                 for setting in Self.settings {
                     let expected = useFlags ? setting.flagValue : setting.value
                     #expect(Self.same(configuration[setting.key], expected),

@@ -3,9 +3,9 @@ package struct BertAttention: Sendable {
     package let selfAttention: BertSelfAttention
     package let output: BertSelfOutput
 
-    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
-        selfAttention = try BertSelfAttention(weights: weights, prefix: "\(prefix).self", config: config)
-        output = try BertSelfOutput(weights: weights, prefix: "\(prefix).output", config: config)
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
+        selfAttention = try BertSelfAttention(weights: weights, prefix: "\(prefix).self", config: config, precision: precision)
+        output = try BertSelfOutput(weights: weights, prefix: "\(prefix).output", config: config, precision: precision)
     }
 
     /// `buffers.hidden` → `buffers.attended`.

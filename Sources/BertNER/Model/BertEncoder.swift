@@ -2,9 +2,9 @@
 package struct BertEncoder: Sendable {
     package let layers: [BertLayer]
 
-    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
         layers = try (0..<config.numHiddenLayers).map {
-            try BertLayer(weights: weights, prefix: "\(prefix).layer.\($0)", config: config)
+            try BertLayer(weights: weights, prefix: "\(prefix).layer.\($0)", config: config, precision: precision)
         }
     }
 

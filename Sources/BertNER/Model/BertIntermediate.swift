@@ -3,9 +3,9 @@ package struct BertIntermediate: Sendable {
     package let dense: Linear
     package let activation: Activation
 
-    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
         dense = try Linear(weights: weights, prefix: "\(prefix).dense", inputs: config.hiddenSize,
-                           outputs: config.intermediateSize)
+                           outputs: config.intermediateSize, precision: precision)
         activation = config.hiddenActivation
     }
 

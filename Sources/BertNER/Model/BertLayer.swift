@@ -4,10 +4,10 @@ package struct BertLayer: Sendable {
     package let intermediate: BertIntermediate
     package let output: BertOutput
 
-    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
-        attention = try BertAttention(weights: weights, prefix: "\(prefix).attention", config: config)
-        intermediate = try BertIntermediate(weights: weights, prefix: "\(prefix).intermediate", config: config)
-        output = try BertOutput(weights: weights, prefix: "\(prefix).output", config: config)
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
+        attention = try BertAttention(weights: weights, prefix: "\(prefix).attention", config: config, precision: precision)
+        intermediate = try BertIntermediate(weights: weights, prefix: "\(prefix).intermediate", config: config, precision: precision)
+        output = try BertOutput(weights: weights, prefix: "\(prefix).output", config: config, precision: precision)
     }
 
     /// Replaces `buffers.hidden` with the layer's output (the input is dead once the attention

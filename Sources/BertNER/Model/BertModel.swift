@@ -4,10 +4,10 @@ package struct BertModel: Sendable {
     package let embeddings: BertEmbeddings
     package let encoder: BertEncoder
 
-    package init(weights: SafeTensorsFile, prefix: String = "bert", config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String = "bert", config: BertConfig, precision: Precision = .fp32) throws {
         self.config = config
         embeddings = try BertEmbeddings(weights: weights, prefix: "\(prefix).embeddings", config: config)
-        encoder = try BertEncoder(weights: weights, prefix: "\(prefix).encoder", config: config)
+        encoder = try BertEncoder(weights: weights, prefix: "\(prefix).encoder", config: config, precision: precision)
     }
 
     /// Checks ids, token types and lengths against the config.

@@ -3,9 +3,9 @@ package struct BertOutput: Sendable {
     package let dense: Linear
     package let layerNorm: LayerNorm
 
-    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
         dense = try Linear(weights: weights, prefix: "\(prefix).dense", inputs: config.intermediateSize,
-                           outputs: config.hiddenSize)
+                           outputs: config.hiddenSize, precision: precision)
         layerNorm = try LayerNorm(weights: weights, prefix: "\(prefix).LayerNorm", size: config.hiddenSize,
                                   epsilon: config.layerNormEpsilon)
     }

@@ -11,12 +11,13 @@ package struct BertSelfAttention: Sendable {
     package let heads: Int
     package let headSize: Int
 
-    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
         let h = config.hiddenSize
         let parts = try ["query", "key", "value"].map {
             try Linear(weights: weights, prefix: "\(prefix).\($0)", inputs: h, outputs: h)
         }
-        queryKeyValue = Linear(weight: Matrix.stacking(parts.map(\.weight)), bias: parts.flatMap(\.bias))
+        queryKeyValue = try Linear(weight: Matrix.stacking(parts.compactMap(\.weight)), bias: parts.flatMap(\.bias),
+                                   precision: precision)
         heads = config.numAttentionHeads
         headSize = config.headSize
     }

@@ -4,9 +4,9 @@ package struct BertSelfOutput: Sendable {
     package let dense: Linear
     package let layerNorm: LayerNorm
 
-    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
+    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
         let h = config.hiddenSize
-        dense = try Linear(weights: weights, prefix: "\(prefix).dense", inputs: h, outputs: h)
+        dense = try Linear(weights: weights, prefix: "\(prefix).dense", inputs: h, outputs: h, precision: precision)
         layerNorm = try LayerNorm(weights: weights, prefix: "\(prefix).LayerNorm", size: h,
                                   epsilon: config.layerNormEpsilon)
     }

@@ -1,45 +1,103 @@
 /// A dense layer `y = x · Wᵀ + b` with Hugging Face's `[out, in]` weight layout (`nn.Linear`).
 ///
-/// The weight is kept in whichever layout OpenBLAS multiplies fastest for the layer's shape
-/// (`GEMM.WeightLayout.preferred`); `weight` always reads back the Hugging Face layout.
+/// In fp32 the weight is kept in whichever layout OpenBLAS multiplies fastest for the layer's
+/// shape (`GEMM.WeightLayout.preferred`); in int8 or bf16 it is a `PackedWeight` for oneDNN, and
+/// the fp32 copy is dropped.
 package struct Linear: Sendable {
     package let bias: [Float]
-    /// The weight as `GEMM.linear` consumes it: `[out, in]` or its transpose `[in, out]`.
-    let stored: Matrix
-    let layout: GEMM.WeightLayout
+    package let inputs: Int
+    package let outputs: Int
+    let kernel: Kernel
 
-    package var inputs: Int { layout == .outputMajor ? stored.columns : stored.rows }
-    package var outputs: Int { layout == .outputMajor ? stored.rows : stored.columns }
+    enum Kernel: Sendable {
+        /// The weight as `GEMM.linear` consumes it: `[out, in]` or its transpose `[in, out]`.
+        case fp32(Matrix, GEMM.WeightLayout)
+        case packed(PackedWeight)
+    }
 
-    /// The weight in Hugging Face's `[out, in]` layout.
-    package var weight: Matrix { layout == .outputMajor ? stored : stored.transposed() }
+    /// The weight in Hugging Face's `[out, in]` layout; nil once it is packed.
+    package var weight: Matrix? {
+        guard case .fp32(let stored, let layout) = kernel else { return nil }
+        return layout == .outputMajor ? stored : stored.transposed()
+    }
+
+    /// The precision the layer multiplies in.
+    package var precision: Precision {
+        guard case .packed(let packed) = kernel else { return .fp32 }
+        return packed.format == .int8 ? .int8 : .bf16
+    }
+
+    /// What multiplies: "OpenBLAS sgemm", or oneDNN's kernel with the activation range.
+    package var kernelName: String {
+        guard case .packed(let packed) = kernel else { return "OpenBLAS sgemm" }
+        let range = packed.format == .int8 ? " (u8 activations 0…\(packed.activationLevels))" : ""
+        return "\(OneDNN.version) \(packed.kernel)\(range)"
+    }
 
     /// `weight` is `[out, in]`.
     package init(weight: Matrix, bias: [Float]) {
-        layout = .preferred(inputs: weight.columns, outputs: weight.rows)
-        stored = layout == .outputMajor ? weight : weight.transposed()
+        let layout = GEMM.WeightLayout.preferred(inputs: weight.columns, outputs: weight.rows)
+        self.init(kernel: .fp32(layout == .outputMajor ? weight : weight.transposed(), layout),
+                  inputs: weight.columns, outputs: weight.rows, bias: bias)
+    }
+
+    /// `weight` `[out, in]` converted to `precision` (fp32 keeps it as it is).
+    package init(weight: Matrix, bias: [Float], precision: Precision) throws(ModelLoadingError) {
+        let format: DenseProduct.Format
+        switch precision {
+        case .fp32:
+            self.init(weight: weight, bias: bias)
+            return
+        case .int8: format = .int8
+        case .bf16: format = .bf16
+        }
+        do throws(OneDNN.Failure) {
+            self.init(kernel: .packed(try PackedWeight(weight: weight, format: format)),
+                      inputs: weight.columns, outputs: weight.rows, bias: bias)
+        } catch {
+            throw .precisionUnavailable(precision: precision, reason: error.description)
+        }
+    }
+
+    private init(kernel: Kernel, inputs: Int, outputs: Int, bias: [Float]) {
+        self.kernel = kernel
+        self.inputs = inputs
+        self.outputs = outputs
         self.bias = bias
     }
 
     /// Loads `<prefix>.weight` `[outputs, inputs]` and `<prefix>.bias` `[outputs]`.
-    package init(weights: SafeTensorsFile, prefix: String, inputs: Int, outputs: Int) throws {
-        self.init(weight: try weights.matrix("\(prefix).weight", rows: outputs, columns: inputs),
-                  bias: try weights.vector("\(prefix).bias", count: outputs))
+    package init(weights: SafeTensorsFile, prefix: String, inputs: Int, outputs: Int,
+                 precision: Precision = .fp32) throws {
+        try self.init(weight: try weights.matrix("\(prefix).weight", rows: outputs, columns: inputs),
+                      bias: try weights.vector("\(prefix).bias", count: outputs), precision: precision)
     }
 
     /// `output = activation(input · Wᵀ + b)` across the pool's threads; the activation runs on each
     /// block while it is still in cache.
     package func forward(_ input: MatrixSlice, into output: MatrixSlice, pool: ComputePool,
                         activation: Activation? = nil) {
+        switch kernel {
+        case .packed(let packed):
+            packed.forward(input, bias: bias, activation: activation, into: output, pool: pool)
+        case .fp32(let stored, let layout):
+            forward(input, weight: stored, layout: layout, into: output, pool: pool, activation: activation)
+        }
+    }
+
+    private func forward(_ input: MatrixSlice, weight: Matrix, layout: GEMM.WeightLayout, into output: MatrixSlice,
+                         pool: ComputePool, activation: Activation?) {
         let byRows = pool.splitsRows(input.rows)
         pool.run(parts: byRows ? pool.rowParts(input.rows, minimumRows: 16) : pool.columnParts(outputs),
-                 Blocks(linear: self, input: input, output: output, activation: activation, byRows: byRows))
+                 Blocks(linear: self, weight: weight, layout: layout, input: input, output: output, activation: activation, byRows: byRows))
     }
 
     /// One block of the layer per part: a band of rows (tokens) at the full width, or a band of
     /// output columns over all rows (see `ComputePool.splitsRows`).
     private struct Blocks: ParallelWork {
         let linear: Linear
+        let weight: Matrix
+        let layout: GEMM.WeightLayout
         let input: MatrixSlice
         let output: MatrixSlice
         let activation: Activation?
@@ -48,11 +106,11 @@ package struct Linear: Sendable {
         func run(part: Int, of parts: Int) {
             if byRows {
                 let rows = ComputePool.block(part, of: parts, in: input.rows, multiple: 1)
-                GEMM.linear(input.rows(rows), weight: linear.stored, layout: linear.layout, bias: linear.bias,
+                GEMM.linear(input.rows(rows), weight: weight, layout: layout, bias: linear.bias,
                             activation: activation, into: output.rows(rows), columns: 0..<linear.outputs)
             } else {
                 let columns = ComputePool.block(part, of: parts, in: linear.outputs, multiple: 16)
-                GEMM.linear(input, weight: linear.stored, layout: linear.layout, bias: linear.bias,
+                GEMM.linear(input, weight: weight, layout: layout, bias: linear.bias,
                             activation: activation, into: output, columns: columns)
             }
         }

@@ -6,9 +6,13 @@ public struct TokenClassifier: Sendable {
     /// Present when the config says `use_crf`; otherwise decoding is argmax.
     package let crf: CRF?
 
-    package init(weights: SafeTensorsFile, config: BertConfig) throws {
+    /// The precision of the encoder's dense layers (the classifier and CRF are fp32 in all).
+    public let precision: Precision
+
+    package init(weights: SafeTensorsFile, config: BertConfig, precision: Precision = .fp32) throws {
         self.config = config
-        bert = try BertModel(weights: weights, config: config)
+        self.precision = precision
+        bert = try BertModel(weights: weights, config: config, precision: precision)
         head = try TokenClassificationHead(weights: weights, config: config)
         crf = config.usesCRF ? try CRF(weights: weights, labelCount: config.labels.count) : nil
     }
@@ -27,6 +31,20 @@ public struct TokenClassifier: Sendable {
         let buffers = try bert.forward(batch, workspace: workspace)
         head.forward(buffers.hidden, into: buffers.logits, pool: workspace.pool)
         return buffers.logits
+    }
+
+    /// The kernels of the encoder's dense products, e.g. "oneDNN 2.6.3 brg:avx512_core_vnni (u8 activations 0…255)"
+    /// (several, joined by "; ", if layers differ).
+    public var productKernels: String {
+        var names: [String] = []
+        for layer in bert.encoder.layers {
+            for linear in [layer.attention.selfAttention.queryKeyValue, layer.attention.output.dense,
+                           layer.intermediate.dense, layer.output.dense] where !names.contains(linear.kernelName) {
+                names.append(linear.kernelName)
+            }
+        }
+        let substituted = DenseProduct.substitutedKernels
+        return names.joined(separator: "; ") + (substituted.isEmpty ? "" : " — substituted: " + substituted.joined(separator: ", "))
     }
 
     /// How this model's emissions become tags (CRF or argmax).

@@ -24,10 +24,10 @@ public struct NERPipeline: Sendable {
     package var identity: ObjectIdentifier { ObjectIdentifier(workspaces) }
 
     /// Loads the model and tokenizer from a bundle folder. `stride` is the overlap (in word pieces)
-    /// between consecutive windows of a long text.
-    public init(modelDirectory: String, stride: Int = 128) throws {
+    /// between consecutive windows of a long text; `precision` that of the encoder's dense layers.
+    public init(modelDirectory: String, stride: Int = 128, precision: Precision = .fp32) throws {
         let bundle = try ModelBundle(directory: modelDirectory)
-        try self.init(model: try bundle.loadModel(), tokenizer: try BertTokenizer(bundleDirectory: modelDirectory),
+        try self.init(model: try bundle.loadModel(precision: precision), tokenizer: try BertTokenizer(bundleDirectory: modelDirectory),
                       configPath: bundle.configPath, vocabularyPath: bundle.vocabularyPath, stride: stride)
     }
 

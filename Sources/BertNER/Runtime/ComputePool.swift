@@ -12,6 +12,8 @@ package struct ComputePool: Sendable {
     /// Workers asleep between regions (0 … threads − 1).
     package var sleepingWorkers: Int { team.sleepingWorkers }
     private let team: WorkerTeam
+    /// The int8/bf16 layers' converted inputs and raw products (unused in fp32).
+    package let scratch = ProductScratch()
 
     package init(threads: Int) {
         team = WorkerTeam(threads: threads)

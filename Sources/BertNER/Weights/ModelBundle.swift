@@ -25,8 +25,10 @@ public struct ModelBundle: Sendable {
         config = try BertConfig(contentsOf: (directory as NSString).appendingPathComponent("config.json"))
     }
 
-    /// Loads and checks every tensor the config calls for.
-    public func loadModel() throws -> TokenClassifier {
-        try TokenClassifier(weights: try SafeTensorsFile(path: weightsPath), config: config)
+    /// Loads and checks every tensor the config calls for; the encoder's dense layers are converted
+    /// to `precision` on the way (int8 and bf16 throw `ModelLoadingError.precisionUnavailable` on a
+    /// CPU without fast kernels for them).
+    public func loadModel(precision: Precision = .fp32) throws -> TokenClassifier {
+        try TokenClassifier(weights: try SafeTensorsFile(path: weightsPath), config: config, precision: precision)
     }
 }

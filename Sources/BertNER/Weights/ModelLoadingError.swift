@@ -10,6 +10,8 @@ public enum ModelLoadingError: Error, Equatable, Sendable, CustomStringConvertib
     case unsupportedDType(name: String, dtype: String)
     case invalidConfig(path: String, reason: String)
     case vocabularyMismatch(path: String, tokens: Int, vocabSize: Int, configPath: String)
+    /// This CPU (or oneDNN build) has no fast kernel for `precision`.
+    case precisionUnavailable(precision: Precision, reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum ModelLoadingError: Error, Equatable, Sendable, CustomStringConvertib
             return "invalid model config \(path): \(reason)"
         case .vocabularyMismatch(let path, let tokens, let vocabSize, let configPath):
             return "\(path) has \(tokens) tokens but \(configPath) says vocab_size \(vocabSize): ids from \(vocabSize) on have no embedding"
+        case .precisionUnavailable(let precision, let reason):
+            return "precision \(precision) is not available on this machine (\(reason)); use fp32"
         }
     }
 }

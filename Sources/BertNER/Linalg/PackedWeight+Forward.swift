@@ -1,0 +1,164 @@
+extension PackedWeight {
+    /// `output = activation(input · Wᵀ + b)` in this weight's precision: the input rows are
+    /// converted (u8 per token, or bf16), oneDNN multiplies them into s32/f32, and one fused pass
+    /// per row undoes the scales and zero points, adds the bias and applies the activation.
+    ///
+    /// Long inputs split their rows across the pool's threads, each thread converting, multiplying
+    /// and finishing its own band; short ones split the output columns (64-column panels), so both
+    /// cores share the weight traffic that dominates a product of a few rows.
+    package func forward(_ input: MatrixSlice, bias: [Float], activation: Activation?,
+                         into output: MatrixSlice, pool: ComputePool) {
+        precondition(input.columns == inputs && output.columns == outputs && output.rows == input.rows,
+                     "packed linear: \(input.rows)×\(input.columns) → \(output.rows)×\(output.columns) ≠ [\(inputs) → \(outputs)]")
+        guard input.rows > 0 else { return }
+        let rows = input.rows
+        let columnParts = min(pool.threads, outputs / DenseProduct.columnMultiple)
+        let byRows = pool.threads == 1 || rows >= Self.rowSplitThreshold || columnParts < 2
+        let parts = byRows ? pool.rowParts(rows, minimumRows: DenseProduct.rowMultiple) : columnParts
+        pool.scratch.reserve(rows: rows, inputBytesPerRow: inputs * format.elementBytes,
+                             productBytesPerRow: outputs * 4, parts: parts)
+        bias.withUnsafeBufferPointer { bias in
+            scales.withUnsafeBufferPointer { scales in
+                columnSums.withUnsafeBufferPointer { sums in
+                    let work = Blocks(weight: self, input: input, output: output, activation: activation, byRows: byRows,
+                                      scratch: pool.scratch, bias: bias, scales: scales, sums: sums)
+                    if !byRows {
+                        pool.run(parts: pool.rowParts(rows), Conversion(work: work))
+                    }
+                    pool.run(parts: parts, work)
+                }
+            }
+        }
+    }
+
+    /// From this many rows on, splitting rows beats splitting columns (below it the weights, read
+    /// by every row band, cost more than converting all rows on each thread).
+    static let rowSplitThreshold = 64
+
+    /// One band of rows or columns of the product.
+    fileprivate struct Blocks: ParallelWork, @unchecked Sendable {
+        let weight: PackedWeight
+        let input: MatrixSlice
+        let output: MatrixSlice
+        let activation: Activation?
+        let byRows: Bool
+        let scratch: ProductScratch
+        let bias: UnsafeBufferPointer<Float>
+        let scales: UnsafeBufferPointer<Float>
+        let sums: UnsafeBufferPointer<Int32>
+
+        func run(part: Int, of parts: Int) {
+            if byRows {
+                let rows = ComputePool.block(part, of: parts, in: input.rows, multiple: DenseProduct.rowMultiple)
+                guard !rows.isEmpty else { return }
+                convert(rows)
+                multiplyAndFinish(rows, columns: 0..<weight.outputs, stream: part)
+            } else {
+                let columns = ComputePool.block(part, of: parts, in: weight.outputs, multiple: DenseProduct.columnMultiple)
+                guard !columns.isEmpty else { return }
+                multiplyAndFinish(0..<input.rows, columns: columns, stream: part)
+            }
+        }
+
+        /// Products of at most `DenseProduct.maximumRows` rows, each finished while its integers
+        /// are still in L2 (64 rows × 2048 columns × 4 bytes = 512 KB; finishing a whole band
+        /// after its product read them back from L3, a fifth of the layer's time).
+        func multiplyAndFinish(_ rows: Range<Int>, columns: Range<Int>, stream part: Int) {
+            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: DenseProduct.maximumRows) {
+                let chunk = start..<min(rows.upperBound, start + DenseProduct.maximumRows)
+                multiply(chunk, columns: columns, stream: part)
+                finish(chunk, columns: columns)
+            }
+        }
+
+        /// The input rows as u8 codes (with their parameters) or bf16.
+        func convert(_ rows: Range<Int>) {
+            guard let codes = scratch.input else { return }
+            let width = weight.inputs
+            switch weight.format {
+            case .int8:
+                guard let parameters = scratch.parameters else { return }
+                let bytes = codes.assumingMemoryBound(to: UInt8.self)
+                for r in rows {
+                    parameters[r] = RowQuantization.quantize(input.row(r), count: width, levels: weight.activationLevels,
+                                                             into: bytes + r * width)
+                }
+            case .bf16:
+                let halves = codes.assumingMemoryBound(to: UInt16.self)
+                for r in rows { BFloat16.convert(input.row(r), count: width, into: halves + r * width) }
+            }
+        }
+
+        /// The raw product of `rows` × `columns` (at most `DenseProduct.maximumRows` rows).
+        func multiply(_ rows: Range<Int>, columns: Range<Int>, stream part: Int) {
+            guard let source = scratch.input, let destination = scratch.product else { return }
+            let stream = scratch.stream(part: part)
+            let width = weight.inputs, elementBytes = weight.format.elementBytes
+            let weights = UnsafeRawPointer(weight.memory + weight.offset(ofColumn: columns.lowerBound))
+            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: DenseProduct.maximumRows) {
+                let count = min(DenseProduct.maximumRows, rows.upperBound - start)
+                let padded = (count + DenseProduct.rowMultiple - 1) / DenseProduct.rowMultiple * DenseProduct.rowMultiple
+                let shape = DenseProduct.Shape(format: weight.format, layout: weight.layout, rows: padded, inner: width,
+                                               columns: columns.count, destinationStride: columns.count)
+                let product: DenseProduct
+                do { product = try DenseProduct.cached(shape) } catch {
+                    preconditionFailure("oneDNN could not make a \(shape) product after making the weights' own: \(error)")
+                }
+                DenseProduct.noteKernel(product.kernel, expected: weight.kernel)
+                product.execute(source: source + start * width * elementBytes, weights: weights,
+                                destination: destination + block(columns).offset(row: start) * 4, stream: stream)
+            }
+        }
+
+        /// Where a band of columns keeps its raw product: a dense `[padded rows, columns]` block of
+        /// its own (brgemm writes no strided output: it would fall back to the reference kernel),
+        /// after the blocks of the columns before it.
+        struct ProductBlock {
+            let start: Int
+            let columns: Int
+            func offset(row: Int) -> Int { start + row * columns }
+        }
+
+        func block(_ columns: Range<Int>) -> ProductBlock {
+            let padded = (input.rows + DenseProduct.rowMultiple - 1) / DenseProduct.rowMultiple * DenseProduct.rowMultiple
+            return ProductBlock(start: padded * columns.lowerBound, columns: columns.count)
+        }
+
+        /// `output = activation(dequantized product + bias)` for the block.
+        func finish(_ rows: Range<Int>, columns: Range<Int>) {
+            guard let raw = scratch.product else { return }
+            let c0 = columns.lowerBound, n = columns.count, products = block(columns)
+            let b = bias.baseAddress! + c0
+            switch weight.format {
+            case .int8:
+                guard let parameters = scratch.parameters else { return }
+                let accumulators = raw.assumingMemoryBound(to: Int32.self)
+                let s = scales.baseAddress! + c0, sum = sums.baseAddress! + c0
+                for r in rows {
+                    let acc = accumulators + products.offset(row: r), out = output.row(r) + c0
+                    let scale = parameters[r].scale, zeroPoint = parameters[r].zeroPoint
+                    // A plain loop, which LLVM vectorizes (an explicit SIMD16<Int32> → SIMD16<Float>
+                    // conversion stays a generic call per vector).
+                    for j in 0..<n { out[j] = Float(acc[j] &- zeroPoint &* sum[j]) * (scale * s[j]) + b[j] }
+                    activation?.apply(out, count: n)
+                }
+            case .bf16:
+                let values = raw.assumingMemoryBound(to: Float.self)
+                for r in rows {
+                    let product = values + products.offset(row: r), out = output.row(r) + c0
+                    for j in 0..<n { out[j] = product[j] + b[j] }
+                    activation?.apply(out, count: n)
+                }
+            }
+        }
+    }
+
+    /// Converts the input rows on all threads before a column-split product (each band needs them all).
+    fileprivate struct Conversion: ParallelWork, @unchecked Sendable {
+        let work: Blocks
+
+        func run(part: Int, of parts: Int) {
+            work.convert(ComputePool.block(part, of: parts, in: work.input.rows, multiple: 1))
+        }
+    }
+}

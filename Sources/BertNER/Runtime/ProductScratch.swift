@@ -1,0 +1,58 @@
+import CDNNL
+
+/// The memory one reduced-precision dense layer needs during a pass, kept by the `ComputePool`
+/// between layers and passes: the converted input rows (u8 or bf16), the raw product (s32 or
+/// f32), each row's quantization parameters, and one oneDNN stream per part of a region.
+///
+/// Rows are allocated rounded up to `DenseProduct.rowMultiple`: a product's last call may run on
+/// a few rows past the batch, which land here and are ignored.
+package final class ProductScratch: @unchecked Sendable {
+    private(set) var input: UnsafeMutableRawPointer?
+    private(set) var product: UnsafeMutableRawPointer?
+    private(set) var parameters: UnsafeMutablePointer<RowQuantization.Parameters>?
+    private var inputBytes = 0, productBytes = 0, rowCapacity = 0
+    private var streams: [dnnl_stream_t?] = []
+
+    init() {}
+
+    deinit {
+        input?.deallocate()
+        product?.deallocate()
+        parameters?.deallocate()
+        for stream in streams { dnnl_stream_destroy(stream) }
+    }
+
+    /// Room for `rows` rows of `inputBytesPerRow` and `productBytesPerRow`, and `parts` streams.
+    /// Called before a region starts, never inside one.
+    func reserve(rows: Int, inputBytesPerRow: Int, productBytesPerRow: Int, parts: Int) {
+        let padded = (rows + DenseProduct.rowMultiple - 1) / DenseProduct.rowMultiple * DenseProduct.rowMultiple
+        Self.grow(&input, &inputBytes, to: padded * inputBytesPerRow)
+        Self.grow(&product, &productBytes, to: padded * productBytesPerRow)
+        if padded > rowCapacity {
+            parameters?.deallocate()
+            rowCapacity = max(padded, rowCapacity * 3 / 2)
+            parameters = .allocate(capacity: rowCapacity)
+        }
+        while streams.count < parts {
+            var stream: dnnl_stream_t?
+            do {
+                let engine = try OneDNN.engine()
+                try OneDNN.check(dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)),
+                                 "dnnl_stream_create")
+            } catch { preconditionFailure("\(error)") }  // the engine made the weights' products already
+            streams.append(stream)
+        }
+    }
+
+    func stream(part: Int) -> dnnl_stream_t {
+        guard let stream = streams[part] else { preconditionFailure("no oneDNN stream for part \(part)") }
+        return stream
+    }
+
+    private static func grow(_ buffer: inout UnsafeMutableRawPointer?, _ capacity: inout Int, to bytes: Int) {
+        guard bytes > capacity || buffer == nil else { return }
+        buffer?.deallocate()
+        capacity = max(bytes, capacity * 3 / 2, 64)
+        buffer = .allocate(byteCount: capacity, alignment: 64)
+    }
+}
