@@ -96,8 +96,10 @@ docs: deps
 	@echo "documentation in .build/docs (python3 -m http.server -d .build/docs, then /documentation/bertner)"
 
 ## Entity F1 of the default model on the MSRA test set (needs ../shared/data/msra).
+## MSRA test F1 per type; `make eval PRECISION=int8` (or bf16) for the reduced-precision engines.
+PRECISION ?= fp32
 eval: release
-	.build/release/ner eval --model $(MODEL) --data ../shared/data/msra/test.bioes
+	.build/release/ner eval --model $(MODEL) --data ../shared/data/msra/test.bioes --precision $(PRECISION)
 
 ## Python tools (PyTorch CPU wheel from /opt/wheels when present, else PyPI).
 venv: $(VENV)/.installed

@@ -56,7 +56,7 @@ def char_tags(length, spans, scheme):
 
 
 @torch.no_grad()
-def predict(model, tokenizer, texts, scheme, batch_size=64, emissions=None):
+def predict(model, tokenizer, texts, scheme, batch_size=64, emitter=None):
     labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id  # looked up: a pruned vocabulary renumbers them
     out = []
@@ -70,7 +70,7 @@ def predict(model, tokenizer, texts, scheme, batch_size=64, emissions=None):
             n = len(e["input_ids"])
             ids[row, :n + 2] = torch.tensor([cls] + e["input_ids"] + [sep])
             mask[row, :n + 2] = 1
-        logits = (emissions or model.emissions)(ids, mask)
+        logits = (emitter or model.emissions)(ids, mask)
         emissions = logits[:, 1:-1]
         piece_mask = mask[:, 2:].bool()
         empty = piece_mask.sum(1) == 0
@@ -99,14 +99,14 @@ def main():
     torch.set_num_threads(2)
     model, tokenizer, model_scheme = load_bundle(args.model)
     sentences = read_char_tag_file(args.data)
-    emissions = None
+    emitter = None
     if args.onnx:
         import onnxruntime as ort
         options = ort.SessionOptions()
         options.intra_op_num_threads = 2
         session = ort.InferenceSession(args.onnx, options, providers=["CPUExecutionProvider"])
-        emissions = lambda ids, mask: torch.from_numpy(session.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0])
-    predictions = predict(model, tokenizer, [s.text for s in sentences], model_scheme, emissions=emissions)
+        emitter = lambda ids, mask: torch.from_numpy(session.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0])
+    predictions = predict(model, tokenizer, [s.text for s in sentences], model_scheme, emitter=emitter)
     gold_scheme = "BIOES" if args.format == "BMES" else args.format
     gold = [char_tags(len(s.text), spans_from_tags(s.tags, args.format), gold_scheme) for s in sentences]
     pred = [char_tags(len(s.text), pr["spans"], gold_scheme) for s, pr in zip(sentences, predictions)]
