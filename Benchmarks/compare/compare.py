@@ -6,9 +6,10 @@
 Builds a BERT-base-geometry model (12 layers, hidden 768, 12 heads, 3072, vocabulary 21,128,
 13 labels; random weights, seed 0, generated under Benchmarks/.work and never committed) and takes
 the shipped default model; exports each to a BertNER bundle (F32) and to ONNX (plain; ORT's
-transformer-optimised fp32; ORT dynamic int8 for reference). Then, per shape and thread count, it
-runs `ner bench --json` (BertNER), ONNX Runtime and PyTorch one after another on identical token
-ids, checks that they agree on the logits, and prints medians, p90 and ratios to BertNER. Before
+transformer-optimised fp32; ORT dynamic int8, per tensor and per channel). Then, per shape and
+thread count, it runs `ner bench --json` (BertNER fp32, bf16 and int8), ONNX Runtime and PyTorch one
+after another on identical token ids, checks that the fp32 engines agree on the logits (the
+reduced-precision ones are reported, not checked), and prints medians, p90 and ratios to BertNER. Before
 each engine it waits (up to 60 s) until other processes use < 15 % of the CPU, and records that
 and the load average, so that noisy runs are visible.
 

@@ -12,8 +12,10 @@ stop it. Then check both gave the same entity spans, print a markdown table (Ber
 req/s) and write everything to Benchmarks/.work/http-results.json.
 
 The peer (Benchmarks/peers/fastapi_ort.py) runs uvicorn with 2 workers, ORT intra-op threads 1 per
-worker, on the ORT-optimised fp32 ONNX that compare.py exports for the default model (re-exported
-here with compare.py's own functions, as compare.py does on every run). `ner serve` runs without the
+worker, on an ONNX graph that compare.py exports for the default model (re-exported here with
+compare.py's own functions, as compare.py does on every run): by default ORT's dynamic int8 graph
+against `ner serve --precision int8` (the service's default); `--precision fp32 --peer-graph
+ort-optimised` compares the fp32 engines. `ner serve` runs without the
 environment's OPENBLAS_* variables, as in compare.py (--keep-openblas-env keeps them).
 """
 import argparse
@@ -66,12 +68,12 @@ def ensure_wrk():
                    env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
-def peer_onnx():
+def peer_onnx(graph):
     """The ORT-optimised fp32 ONNX of the default model, made by compare.py's own functions."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.onnx's tracer warnings say nothing about this model
         model, bundle = compare.default_model()
-        return compare.export_onnx(model, os.path.dirname(bundle))["ort-optimised"]
+        return compare.export_onnx(model, os.path.dirname(bundle))[graph]
 
 
 def load_texts(path):
@@ -333,6 +335,9 @@ def main():
     p.add_argument("--seconds", type=int, default=20, help="wrk duration per concurrency level")
     p.add_argument("--concurrency", default="1,8,32")
     p.add_argument("--agreement-sentences", type=int, default=50)
+    p.add_argument("--precision", default="int8", choices=["fp32", "bf16", "int8"], help="ner serve --precision (its default: int8)")
+    p.add_argument("--peer-graph", default="ort-int8", choices=["ort-int8", "ort-int8-pc", "ort-optimised"],
+                   help="the peer's ONNX graph: dynamic int8 (default, the like-for-like peer of --precision int8) or fp32 optimised")
     p.add_argument("--workers", type=int, default=2, help="uvicorn workers of the peer")
     p.add_argument("--idle-load", type=float, default=0.15, help="wait until other processes use less than this fraction of the CPU")
     p.add_argument("--idle-patience", type=float, default=60, help="longest wait for an idle CPU, seconds")
@@ -346,7 +351,7 @@ def main():
 
     ensure_binary(args.ner)
     ensure_wrk()
-    onnx = peer_onnx()
+    onnx = peer_onnx(args.peer_graph)
     corpus = load_texts(MSRA_TEST)
     if corpus is None:
         print(f"{MSRA_TEST} not found: skipping the agreement check; the load uses {len(FALLBACK_TEXTS)} built-in sentences",
@@ -360,7 +365,7 @@ def main():
 
     ours_port, peer_port = free_ports(2)
     ours = Server("bertner", [args.ner, "serve", "--model", args.model, "--host", "127.0.0.1", "--port", str(ours_port),
-                              "--drain-seconds", "0"], ours_port, os.path.join(WORK, "bertner.log"),
+                              "--drain-seconds", "0", "--precision", args.precision], ours_port, os.path.join(WORK, "bertner.log"),
                   environment=compare.bertner_environment(args.keep_openblas_env))
     peer = Server("fastapi-ort", [sys.executable, PEER, "--model", args.model, "--onnx", onnx, "--port", str(peer_port),
                                   "--workers", str(args.workers)], peer_port, os.path.join(WORK, "fastapi-ort.log"))
@@ -372,6 +377,7 @@ def main():
     report = {"machine": versions(),
               "settings": {"seconds": args.seconds, "concurrency": levels, "model": args.model, "onnx": onnx,
                            "peer_workers": args.workers, "peer_intra_op_threads": 1,
+                           "precision": args.precision, "peer_graph": args.peer_graph,
                            "corpus": MSRA_TEST if corpus else "built-in sentences", "corpus_sentences": len(load)},
               "servers": results, "agreement": agree}
     with open(args.json_out, "w", encoding="utf-8") as f:

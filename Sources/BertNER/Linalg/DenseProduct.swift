@@ -50,6 +50,7 @@ package struct DenseProduct: @unchecked Sendable {
     /// Column bands must start on a panel of the blocked layout.
     package static let columnMultiple = 64
 
+    let shape: Shape
     let primitive: dnnl_primitive_t
     let source: dnnl_memory_desc_t
     let weights: dnnl_memory_desc_t
@@ -94,6 +95,7 @@ package struct DenseProduct: @unchecked Sendable {
     }
 
     private init(_ shape: Shape) throws(OneDNN.Failure) {
+        self.shape = shape
         let engine = try OneDNN.engine()
         source = try Self.descriptor([shape.rows, shape.inner], shape.format.source, strides: [shape.inner, 1])
         destination = try Self.descriptor([shape.rows, shape.columns], shape.format.destination,
@@ -126,29 +128,46 @@ package struct DenseProduct: @unchecked Sendable {
 
     private func destroy() { dnnl_primitive_destroy(primitive) }
 
-    /// `dst = src · weights` for this shape's rows; `scratchpad` holds `scratchpadBytes`.
-    package func execute(source src: UnsafeRawPointer, weights wei: UnsafeRawPointer,
-                         destination dst: UnsafeMutableRawPointer, stream: dnnl_stream_t) {
-        let engine: dnnl_engine_t
-        do { engine = try OneDNN.engine() } catch { preconditionFailure("\(error)") }
-        var memories: [dnnl_memory_t?] = [nil, nil, nil, nil]
-        withUnsafeTemporaryAllocation(byteCount: max(64, scratchpadBytes), alignment: 64) { buffer in
-            var (s, w, d) = (source, weights, destination)
-            dnnl_memory_create(&memories[0], &s, engine, UnsafeMutableRawPointer(mutating: src))
-            dnnl_memory_create(&memories[1], &w, engine, UnsafeMutableRawPointer(mutating: wei))
-            dnnl_memory_create(&memories[2], &d, engine, dst)
-            var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: memories[0]),
-                             dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: memories[1]),
-                             dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: memories[2])]
-            if scratchpadBytes > 0 {
-                var pad = scratchpad
-                dnnl_memory_create(&memories[3], &pad, engine, buffer.baseAddress)
-                arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: memories[3]))
+    /// One thread's oneDNN memory objects for this product's arguments (and its scratchpad),
+    /// re-pointed at each call's buffers: creating them per call allocated inside oneDNN every time.
+    package final class Arguments {
+        private var memories: [dnnl_memory_t?]
+        private let list: UnsafeMutablePointer<dnnl_exec_arg_t>
+        private let count: Int32
+        private let scratchpad: UnsafeMutableRawPointer
+
+        init(_ product: DenseProduct) {
+            let engine: dnnl_engine_t
+            do { engine = try OneDNN.engine() } catch { preconditionFailure("\(error)") }  // made the product already
+            scratchpad = .allocate(byteCount: max(64, product.scratchpadBytes), alignment: 64)
+            var descriptors = [product.source, product.weights, product.destination, product.scratchpad]
+            memories = [nil, nil, nil, nil]
+            let kinds = [DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD]
+            count = product.scratchpadBytes > 0 ? 4 : 3
+            list = .allocate(capacity: 4)
+            for k in 0..<Int(count) {
+                // A null handle for now (DNNL_MEMORY_NONE): every call sets its own.
+                let status = dnnl_memory_create(&memories[k], &descriptors[k], engine, k == 3 ? scratchpad : nil)
+                precondition(status == dnnl_success, "oneDNN could not create a memory object (status \(status.rawValue))")
+                list[k] = dnnl_exec_arg_t(arg: kinds[k], memory: memories[k])
             }
-            OneDNN.useOneThread()
-            let status = dnnl_primitive_execute(primitive, stream, Int32(arguments.count), &arguments)
-            precondition(status == dnnl_success, "oneDNN matmul failed with status \(status.rawValue)")
+        }
+
+        deinit {
             for memory in memories where memory != nil { dnnl_memory_destroy(memory) }
+            list.deallocate()
+            scratchpad.deallocate()
+        }
+
+        /// `dst = src · weights` on `stream`.
+        func execute(_ product: DenseProduct, source: UnsafeRawPointer, weights: UnsafeRawPointer,
+                     destination: UnsafeMutableRawPointer, stream: dnnl_stream_t) {
+            dnnl_memory_set_data_handle(memories[0], UnsafeMutableRawPointer(mutating: source))
+            dnnl_memory_set_data_handle(memories[1], UnsafeMutableRawPointer(mutating: weights))
+            dnnl_memory_set_data_handle(memories[2], destination)
+            OneDNN.useOneThread()
+            let status = dnnl_primitive_execute(product.primitive, stream, count, list)
+            precondition(status == dnnl_success, "oneDNN matmul failed with status \(status.rawValue)")
         }
     }
 

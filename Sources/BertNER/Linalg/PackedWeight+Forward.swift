@@ -105,8 +105,9 @@ extension PackedWeight {
                     preconditionFailure("oneDNN could not make a \(shape) product after making the weights' own: \(error)")
                 }
                 DenseProduct.noteKernel(product.kernel, expected: weight.kernel)
-                product.execute(source: source + start * width * elementBytes, weights: weights,
-                                destination: destination + block(columns).offset(row: start) * 4, stream: stream)
+                scratch.arguments(part: part, for: product)
+                    .execute(product, source: source + start * width * elementBytes, weights: weights,
+                             destination: destination + block(columns).offset(row: start) * 4, stream: stream)
             }
         }
 

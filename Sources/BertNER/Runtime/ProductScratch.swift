@@ -12,6 +12,12 @@ package final class ProductScratch: @unchecked Sendable {
     private(set) var parameters: UnsafeMutablePointer<RowQuantization.Parameters>?
     private var inputBytes = 0, productBytes = 0, rowCapacity = 0
     private var streams: [dnnl_stream_t?] = []
+    /// Per part: the memory objects of each product shape it has run.
+    private var arguments: [PartArguments] = []
+
+    private final class PartArguments {
+        var byShape: [DenseProduct.Shape: DenseProduct.Arguments] = [:]
+    }
 
     init() {}
 
@@ -41,7 +47,17 @@ package final class ProductScratch: @unchecked Sendable {
                                  "dnnl_stream_create")
             } catch { preconditionFailure("\(error)") }  // the engine made the weights' products already
             streams.append(stream)
+            arguments.append(PartArguments())
         }
+    }
+
+    /// Part `part`'s memory objects for `product` (each part touches only its own).
+    func arguments(part: Int, for product: DenseProduct) -> DenseProduct.Arguments {
+        let cache = arguments[part]
+        if let found = cache.byShape[product.shape] { return found }
+        let made = DenseProduct.Arguments(product)
+        cache.byShape[product.shape] = made
+        return made
     }
 
     func stream(part: Int) -> dnnl_stream_t {
