@@ -22,6 +22,17 @@ package struct DenseProduct: @unchecked Sendable {
         var destination: dnnl_data_type_t { self == .int8 ? dnnl_s32 : dnnl_f32 }
         /// Bytes per input or weight element.
         package var elementBytes: Int { self == .int8 ? 1 : 2 }
+        /// The format of a reduced precision (nil for fp32, which OpenBLAS multiplies).
+        package init?(_ precision: Precision) {
+            switch precision {
+            case .fp32: return nil
+            case .int8: self = .int8
+            case .bf16: self = .bf16
+            }
+        }
+
+        package var precision: Precision { self == .int8 ? .int8 : .bf16 }
+
         /// The blocked weight layout brgemm reads directly: 64-column panels of 16-row groups, so a
         /// band of columns starting at a multiple of 64 is contiguous.
         var blockedTag: dnnl_format_tag_t { self == .int8 ? dnnl_BA16a64b4a : dnnl_BA16a64b2a }
@@ -41,11 +52,12 @@ package struct DenseProduct: @unchecked Sendable {
         var rows: Int
         var inner: Int
         var columns: Int
-        /// Elements between rows of `dst` (the layer's full output width).
-        var destinationStride: Int
     }
 
     package static let rowMultiple = 16
+
+    /// `rows` rounded up to `rowMultiple`: the rows a product of `rows` rows computes.
+    package static func paddedRows(_ rows: Int) -> Int { (rows + rowMultiple - 1) / rowMultiple * rowMultiple }
     package static let maximumRows = 64
     /// Column bands must start on a panel of the blocked layout.
     package static let columnMultiple = 64
@@ -98,8 +110,9 @@ package struct DenseProduct: @unchecked Sendable {
         self.shape = shape
         let engine = try OneDNN.engine()
         source = try Self.descriptor([shape.rows, shape.inner], shape.format.source, strides: [shape.inner, 1])
+        // Dense rows: brgemm writes no strided output (it would fall back to the reference kernel).
         destination = try Self.descriptor([shape.rows, shape.columns], shape.format.destination,
-                                          strides: [shape.destinationStride, 1])
+                                          strides: [shape.columns, 1])
         weights = try Self.weightDescriptor(shape.format, layout: shape.layout, inner: shape.inner, columns: shape.columns)
         var desc = dnnl_matmul_desc_t()
         var (src, wei, dst) = (source, weights, destination)

@@ -89,31 +89,26 @@ extension PackedWeight {
             }
         }
 
-        /// The raw product of `rows` × `columns` (at most `DenseProduct.maximumRows` rows).
+        /// The raw product of `rows` × `columns`, one oneDNN call (at most `DenseProduct.maximumRows` rows).
         func multiply(_ rows: Range<Int>, columns: Range<Int>, stream part: Int) {
             guard let source = scratch.input, let destination = scratch.product else { return }
-            let stream = scratch.stream(part: part)
-            let width = weight.inputs, elementBytes = weight.format.elementBytes
-            let weights = UnsafeRawPointer(weight.memory + weight.offset(ofColumn: columns.lowerBound))
-            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: DenseProduct.maximumRows) {
-                let count = min(DenseProduct.maximumRows, rows.upperBound - start)
-                let padded = (count + DenseProduct.rowMultiple - 1) / DenseProduct.rowMultiple * DenseProduct.rowMultiple
-                let shape = DenseProduct.Shape(format: weight.format, layout: weight.layout, rows: padded, inner: width,
-                                               columns: columns.count, destinationStride: columns.count)
-                let product: DenseProduct
-                do { product = try DenseProduct.cached(shape) } catch {
-                    preconditionFailure("oneDNN could not make a \(shape) product after making the weights' own: \(error)")
-                }
-                DenseProduct.noteKernel(product.kernel, expected: weight.kernel)
-                scratch.arguments(part: part, for: product)
-                    .execute(product, source: source + start * width * elementBytes, weights: weights,
-                             destination: destination + block(columns).offset(row: start) * 4, stream: stream)
+            let width = weight.inputs
+            let shape = DenseProduct.Shape(format: weight.format, layout: weight.layout, rows: DenseProduct.paddedRows(rows.count),
+                                           inner: width, columns: columns.count)
+            let product: DenseProduct
+            do { product = try DenseProduct.cached(shape) } catch {
+                preconditionFailure("oneDNN could not make a \(shape) product after making the weights' own: \(error)")
             }
+            DenseProduct.noteKernel(product.kernel, expected: weight.kernel)
+            scratch.arguments(part: part, for: product)
+                .execute(product, source: source + rows.lowerBound * width * weight.format.elementBytes,
+                         weights: weight.memory + weight.offset(ofColumn: columns.lowerBound),
+                         destination: destination + block(columns).offset(row: rows.lowerBound) * 4,
+                         stream: scratch.stream(part: part))
         }
 
         /// Where a band of columns keeps its raw product: a dense `[padded rows, columns]` block of
-        /// its own (brgemm writes no strided output: it would fall back to the reference kernel),
-        /// after the blocks of the columns before it.
+        /// its own (a product's output is dense), after the blocks of the columns before it.
         struct ProductBlock {
             let start: Int
             let columns: Int
@@ -121,8 +116,7 @@ extension PackedWeight {
         }
 
         func block(_ columns: Range<Int>) -> ProductBlock {
-            let padded = (input.rows + DenseProduct.rowMultiple - 1) / DenseProduct.rowMultiple * DenseProduct.rowMultiple
-            return ProductBlock(start: padded * columns.lowerBound, columns: columns.count)
+            ProductBlock(start: DenseProduct.paddedRows(input.rows) * columns.lowerBound, columns: columns.count)
         }
 
         /// `output = activation(dequantized product + bias)` for the block.

@@ -22,7 +22,6 @@ package final class PackedWeight: @unchecked Sendable {
     /// oneDNN's kernel for this weight (e.g. `brg:avx512_core_vnni`).
     package let kernel: String
     package let memory: UnsafeMutableRawPointer
-    private let byteCount: Int
 
     /// `weight` is Hugging Face's `[out, in]`. Throws when this CPU has no kernel for `format`
     /// other than oneDNN's reference loops (hundreds of times slower).
@@ -33,7 +32,8 @@ package final class PackedWeight: @unchecked Sendable {
         // The `[out, in]` rows converted: they are oneDNN's `ba` layout of `[in, out]`.
         let plainBytes = outputs * inputs * format.elementBytes
         let plain = UnsafeMutableRawPointer.allocate(byteCount: max(plainBytes, 1), alignment: 64)
-        defer { plain.deallocate() }
+        var keepsPlain = false  // the plain layout multiplies these bytes as they are
+        defer { if !keepsPlain { plain.deallocate() } }
         switch format {
         case .int8:
             (scales, columnSums) = Self.quantize(weight, into: plain.assumingMemoryBound(to: Int8.self))
@@ -45,7 +45,7 @@ package final class PackedWeight: @unchecked Sendable {
         // The blocked layout where this CPU has a brgemm kernel for it, else the plain one.
         let probe = { (layout: DenseProduct.WeightLayout) throws(OneDNN.Failure) -> DenseProduct in
             try DenseProduct.cached(.init(format: format, layout: layout, rows: DenseProduct.rowMultiple,
-                                          inner: weight.columns, columns: weight.rows, destinationStride: weight.rows))
+                                          inner: weight.columns, columns: weight.rows))
         }
         var chosen = (DenseProduct.WeightLayout.blocked, try? probe(.blocked))
         if chosen.1 == nil || chosen.1?.kernel.hasPrefix("ref") == true {
@@ -62,14 +62,12 @@ package final class PackedWeight: @unchecked Sendable {
                                                 || isa.contains("vnni") || isa.contains("amx")) ? 127 : 255
 
         if layout == .plain {
-            byteCount = plainBytes
-            memory = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
-            memory.copyMemory(from: plain, byteCount: plainBytes)
+            memory = plain
+            keepsPlain = true
         } else {
             var from = try DenseProduct.weightDescriptor(format, layout: .plain, inner: inputs, columns: outputs)
             var to = try DenseProduct.weightDescriptor(format, layout: .blocked, inner: inputs, columns: outputs)
-            byteCount = dnnl_memory_desc_get_size(&to)
-            memory = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+            memory = UnsafeMutableRawPointer.allocate(byteCount: max(dnnl_memory_desc_get_size(&to), 1), alignment: 64)
             do {
                 try Self.reorder(&from, plain, to: &to, memory)
             } catch {

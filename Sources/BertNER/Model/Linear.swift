@@ -24,7 +24,7 @@ package struct Linear: Sendable {
     /// The precision the layer multiplies in.
     package var precision: Precision {
         guard case .packed(let packed) = kernel else { return .fp32 }
-        return packed.format == .int8 ? .int8 : .bf16
+        return packed.format.precision
     }
 
     /// What multiplies: "OpenBLAS sgemm", or oneDNN's kernel with the activation range.
@@ -43,13 +43,9 @@ package struct Linear: Sendable {
 
     /// `weight` `[out, in]` converted to `precision` (fp32 keeps it as it is).
     package init(weight: Matrix, bias: [Float], precision: Precision) throws(ModelLoadingError) {
-        let format: DenseProduct.Format
-        switch precision {
-        case .fp32:
+        guard let format = DenseProduct.Format(precision) else {
             self.init(weight: weight, bias: bias)
             return
-        case .int8: format = .int8
-        case .bf16: format = .bf16
         }
         do throws(OneDNN.Failure) {
             self.init(kernel: .packed(try PackedWeight(weight: weight, format: format)),

@@ -31,7 +31,7 @@ package final class ProductScratch: @unchecked Sendable {
     /// Room for `rows` rows of `inputBytesPerRow` and `productBytesPerRow`, and `parts` streams.
     /// Called before a region starts, never inside one.
     func reserve(rows: Int, inputBytesPerRow: Int, productBytesPerRow: Int, parts: Int) {
-        let padded = (rows + DenseProduct.rowMultiple - 1) / DenseProduct.rowMultiple * DenseProduct.rowMultiple
+        let padded = DenseProduct.paddedRows(rows)
         Self.grow(&input, &inputBytes, to: padded * inputBytesPerRow)
         Self.grow(&product, &productBytes, to: padded * productBytesPerRow)
         if padded > rowCapacity {
