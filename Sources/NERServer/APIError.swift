@@ -1,3 +1,4 @@
+import BertNER
 import Hummingbird
 
 /// An error the API answers with: an HTTP status, a stable machine-readable `code`, and a message
@@ -37,6 +38,22 @@ public struct APIError: Error, Sendable, Equatable {
     static func batchTooLarge(count: Int, limit: Int) -> APIError {
         APIError(status: .contentTooLarge, code: "batch_too_large",
                  message: "texts has \(count) items; the limit is \(limit) per request")
+    }
+    static func dictionaryTooLarge(_ message: String) -> APIError {
+        APIError(status: .contentTooLarge, code: "dictionary_too_large", message: message)
+    }
+    /// A request dictionary entry the model cannot honour: `dictionary[2]: unknown type …`.
+    static func invalidDictionary(_ error: DictionaryError) -> APIError {
+        let reason: String
+        if case .conflictingDuplicate(_, _, let word, let type, let firstLine, let firstType) = error {
+            reason = "'\(word)' is \(type) here but \(firstType) in dictionary[\(firstLine - 1)]"
+        } else {
+            reason = error.reason
+        }
+        return APIError(status: .unprocessableContent, code: "invalid_dictionary", message: "dictionary[\((error.line ?? 1) - 1)]: \(reason)")
+    }
+    static func invalidTypes(_ message: String) -> APIError {
+        APIError(status: .unprocessableContent, code: "invalid_types", message: message)
     }
     static func queueFull(limit: Int) -> APIError {
         APIError(status: .serviceUnavailable, code: "overloaded",

@@ -3,11 +3,36 @@ import BertNER
 /// `POST /ner` body.
 public struct RecognizeRequest: Sendable, Equatable {
     public var text: String
+    public var options: RecognizeOptions = RecognizeOptions()
 }
 
 /// `POST /ner/batch` body.
 public struct BatchRecognizeRequest: Sendable, Equatable {
     public var texts: [String]
+    public var options: RecognizeOptions = RecognizeOptions()
+}
+
+/// The optional fields both routes take: dictionary entries merged over the server's dictionary
+/// (the request's win a conflict), and the entity types to return.
+public struct RecognizeOptions: Sendable, Equatable {
+    public var dictionary: [DictionaryEntryPayload]?
+    public var types: [String]?
+
+    public init(dictionary: [DictionaryEntryPayload]? = nil, types: [String]? = nil) {
+        self.dictionary = dictionary
+        self.types = types
+    }
+}
+
+/// One request dictionary entry: `{"word": "阿里巴巴", "type": "ORG"}`; type `O` blocks the word.
+public struct DictionaryEntryPayload: Sendable, Equatable {
+    public var word: String
+    public var type: String
+
+    public init(word: String, type: String) {
+        self.word = word
+        self.type = type
+    }
 }
 
 /// One entity as the API returns it: the engine's `Entity` plus a display colour per type.
@@ -17,6 +42,8 @@ public struct EntityPayload: Codable, Sendable, Equatable {
     public var end: Int
     public var type: String
     public var score: Double
+    /// `model`, or `dictionary` for an entity a dictionary entry forced.
+    public var source: String
     public var color: String
 
     init(_ entity: Entity) {
@@ -26,6 +53,7 @@ public struct EntityPayload: Codable, Sendable, Equatable {
         type = entity.type
         // Four decimals are all a client can use; more would only be noise in every response.
         score = (entity.score * 10_000).rounded() / 10_000
+        source = entity.source.rawValue
         color = EntityColor.name(for: entity.type)
     }
 }

@@ -39,6 +39,8 @@ public final class Batcher: Sendable {
     /// One request's texts. Mutable parts are touched only under `state`'s lock.
     private final class Job: @unchecked Sendable {
         let sequences: [[Int32]]
+        /// Per sequence, what the request's dictionary allows (nil: nothing decided).
+        let constraints: [TagConstraints?]
         let pipeline: NERPipeline
         let textCount: Int
         /// One past each text's last sequence (texts without pieces have none).
@@ -50,6 +52,7 @@ public final class Batcher: Sendable {
 
         init(texts: [PreparedText], pipeline: NERPipeline) {
             sequences = texts.flatMap(\.sequences)
+            constraints = texts.flatMap(\.constraints)
             textCount = texts.count
             var end = 0
             textEnds = texts.map { end += $0.sequences.count; return end }
@@ -116,12 +119,18 @@ public final class Batcher: Sendable {
         self.metrics = metrics
     }
 
-    /// Entities for each text, in order. Preparing and assembling run on the caller's task; only
-    /// the forward passes wait for the worker. Throws `BatcherError`, or `CancellationError` when
-    /// the caller's task is cancelled (its client left) before its work completed.
-    public func recognize(_ texts: [String], with pipeline: NERPipeline, timeout: Duration? = nil) async throws -> [[Entity]] {
+    /// Entities for each text, in order, decided with `dictionary` (default: the pipeline's).
+    /// Preparing (dictionary matching included) and assembling run on the caller's task; only the
+    /// forward passes and decoding wait for the worker. Throws `BatcherError`, or
+    /// `CancellationError` when the caller's task is cancelled (its client left) before its work
+    /// completed.
+    public func recognize(_ texts: [String], with pipeline: NERPipeline, dictionary: EntityDictionary? = nil,
+                          timeout: Duration? = nil) async throws -> [[Entity]] {
         guard !texts.isEmpty else { return [] }
-        let prepared = texts.map(pipeline.prepare)
+        let dictionary = dictionary ?? pipeline.dictionary
+        let prepared = texts.map { pipeline.prepare($0, dictionary: dictionary) }
+        metrics.recordDictionaryMatches(applied: prepared.reduce(0) { $0 + $1.dictionary.matches.count },
+                                        misaligned: prepared.reduce(0) { $0 + $1.dictionary.misaligned })
         let job = Job(texts: prepared, pipeline: pipeline)
         let decoded: [DecodedSequence]
         if job.sequences.isEmpty {
@@ -309,11 +318,12 @@ public final class Batcher: Sendable {
         let parts = state.withLock { _ in parts.filter { $0.job.continuation != nil } }
         guard !parts.isEmpty else { return }
         let sequences = parts.flatMap { $0.job.sequences[$0.range] }
+        let constraints = parts.flatMap { $0.job.constraints[$0.range] }
         let pipeline = parts[0].job.pipeline
         let started = ContinuousClock.now
         let outcome: Result<[DecodedSequence], any Error> = await withCheckedContinuation { continuation in
             inference.async {
-                continuation.resume(returning: Result { try pipeline.decode(sequences) })
+                continuation.resume(returning: Result { try pipeline.decode(sequences, constraints: constraints) })
             }
         }
         switch outcome {

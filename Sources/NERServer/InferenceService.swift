@@ -21,6 +21,19 @@ struct InferenceService: Service {
         }
         let loadTime = ContinuousClock.now - started
         server.metrics.recordModelLoad(loadTime)
+        if let path = server.configuration.dictionaryPath {
+            // A dictionary that cannot be read is a configuration error: fail like a bad model.
+            do {
+                let entries = try server.dictionaries.load(for: pipeline, isReload: false)
+                server.metrics.recordDictionary(entries: entries, reloaded: nil)
+                server.logger.info("dictionary loaded", metadata: ["dictionary": "\(path)", "entries": "\(entries)",
+                                                                    "seconds": "\(server.dictionaries.status.loadSeconds ?? 0)"])
+            } catch {
+                server.state.markFailed("dictionary: \(error)")
+                server.logger.critical("dictionary failed to load", metadata: ["error": "\(error)"])
+                throw error
+            }
+        }
         server.state.markReady(with: .init(pipeline: pipeline, info: ModelInfo(pipeline: pipeline, directory: server.configuration.modelDirectory)))
         let kernels = BLASKernels.current()
         server.logger.info("model ready", metadata: ["model": "\(server.configuration.modelDirectory)",

@@ -44,9 +44,13 @@ struct ServerInfo: Codable, Sendable {
     /// Every setting as the server applies it: `threads`, `maxBatchTokens` and `stride` are read
     /// from the loaded pipeline once there is one (so `--threads 0` reports the cores actually used).
     var configuration: ServerConfiguration
+    /// The server's dictionary: file, entries, last load and reloads.
+    var dictionary: DictionaryStore.Status
 
-    init(version: String, state: String, model: ModelInfo?, arguments: some ServerArguments, pipeline: NERPipeline?) {
+    init(version: String, state: String, model: ModelInfo?, arguments: some ServerArguments, pipeline: NERPipeline?,
+         dictionary: DictionaryStore.Status) {
         self.version = version
+        self.dictionary = dictionary
         self.state = state
         self.model = model
         var configuration = ServerConfiguration(arguments)

@@ -13,6 +13,8 @@ public final class NERService: Sendable {
     public let state = ServiceState()
     public let metrics = ServerMetrics()
     public let batcher: Batcher
+    /// The dictionary applied to every request (`--dictionary`), reloaded by `reloadDictionary()`.
+    public let dictionaries: DictionaryStore
     public let logger: Logger
     let loader: @Sendable () throws -> NERPipeline
     let connections = ConnectionRegistry()
@@ -26,6 +28,7 @@ public final class NERService: Sendable {
         self.logger = logger
         let directory = configuration.modelDirectory, stride = configuration.stride, precision = configuration.precision
         self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride, precision: precision) }
+        dictionaries = DictionaryStore(path: configuration.dictionaryPath)
         batcher = Batcher(maxWait: .milliseconds(configuration.maxWaitMilliseconds),
                           maxQueue: configuration.maxQueue, metrics: metrics)
     }
@@ -37,6 +40,31 @@ public final class NERService: Sendable {
         if configuration.threads > 0 { pipeline.threads = configuration.threads }
         pipeline.maxTokensPerForward = max(1, configuration.maxBatchTokens)
         return pipeline
+    }
+
+    /// Re-reads `--dictionary` and swaps it in; an invalid file keeps the dictionary in use. Logs
+    /// and counts the outcome (`ner_dictionary_reloads_total`). What SIGHUP does; callable by
+    /// embedders and tests. Returns whether the new file was taken.
+    @discardableResult
+    public func reloadDictionary() -> Bool {
+        guard let path = configuration.dictionaryPath else {
+            logger.warning("SIGHUP: no --dictionary is configured; nothing to reload")
+            return false
+        }
+        guard let pipeline = state.snapshot.model?.pipeline else {
+            logger.warning("SIGHUP before the model is ready: the dictionary loads with it", metadata: ["dictionary": "\(path)"])
+            return false
+        }
+        do {
+            let entries = try dictionaries.load(for: pipeline, isReload: true)
+            metrics.recordDictionary(entries: entries, reloaded: true)
+            logger.info("dictionary reloaded", metadata: ["dictionary": "\(path)", "entries": "\(entries)"])
+            return true
+        } catch {
+            metrics.recordDictionary(entries: nil, reloaded: false)
+            logger.error("dictionary reload failed; keeping the previous one", metadata: ["error": "\(error)"])
+            return false
+        }
     }
 
     /// The Hummingbird application: routes plus the background model loader / batcher.
@@ -61,7 +89,7 @@ public final class NERService: Sendable {
     /// Serves until SIGTERM/SIGINT, then drains (see `DrainService`) and returns.
     public func run(onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) async throws {
         let group = ServiceGroup(configuration: .init(
-            services: [application(onServerRunning: onServerRunning), DrainService(server: self)],
+            services: [application(onServerRunning: onServerRunning), DrainService(server: self), DictionaryReloadService(server: self)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

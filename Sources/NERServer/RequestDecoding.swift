@@ -12,9 +12,13 @@ public struct RequestDecoding: Sendable {
         self.configuration = configuration
     }
 
+    /// The longest word a request's dictionary entry may have, in code points.
+    public static let maxDictionaryWordCharacters = 64
+
     public func recognizeRequest(from body: ByteBuffer) throws(APIError) -> RecognizeRequest {
         let request: RecognizeRequest = try decode(body)
         try checkLength(request.text, field: "text")
+        try check(request.options)
         return request
     }
 
@@ -26,7 +30,19 @@ public struct RequestDecoding: Sendable {
         for (index, text) in request.texts.enumerated() {
             try checkLength(text, field: "texts[\(index)]")
         }
+        try check(request.options)
         return request
+    }
+
+    /// The bounds on a request's dictionary; what its entries mean is checked against the model.
+    private func check(_ options: RecognizeOptions) throws(APIError) {
+        guard let entries = options.dictionary else { return }
+        guard entries.count <= configuration.maxDictionaryEntries else {
+            throw .dictionaryTooLarge("dictionary has \(entries.count) entries; the limit is \(configuration.maxDictionaryEntries) per request (load large dictionaries with --dictionary)")
+        }
+        for (index, entry) in entries.enumerated() where entry.word.unicodeScalars.count > Self.maxDictionaryWordCharacters {
+            throw .dictionaryTooLarge("dictionary[\(index)].word has \(entry.word.unicodeScalars.count) characters; the limit is \(Self.maxDictionaryWordCharacters)")
+        }
     }
 
     private func checkLength(_ text: String, field: String) throws(APIError) {
@@ -72,9 +88,18 @@ public struct RequestDecoding: Sendable {
         case .typeMismatch(_, let context) where context.codingPath.isEmpty:
             return .invalidField("request body must be a JSON object")
         case .typeMismatch(let expected, let context), .valueNotFound(let expected, let context):
-            // The only types in our requests: strings, and the array of strings of /ner/batch.
-            let what = expected == String.self ? "a string" : String(describing: expected).hasPrefix("Array") ? "an array of strings" : "\(expected)"
-            return .invalidField("field '\(path(context.codingPath))' must be \(what)")
+            let field = path(context.codingPath)
+            let what: String
+            if expected == String.self {
+                what = "a string"
+            } else if field.hasPrefix("dictionary") {
+                what = field.hasSuffix("]") ? #"an object {"word": …, "type": …}"# : #"an array of {"word": …, "type": …} objects"#
+            } else if String(describing: expected).hasPrefix("Array") {
+                what = "an array of strings"
+            } else {
+                what = "\(expected)"
+            }
+            return .invalidField("field '\(field)' must be \(what)")
         case .keyNotFound(let key, let context):
             return .invalidField("missing field '\(path(context.codingPath + [key]))'")
         case .dataCorrupted(let context):
@@ -102,24 +127,45 @@ private struct FieldKey: CodingKey {
 }
 
 /// Rejects fields other than `allowed`: a misspelt field must not be silently ignored.
-private func checkFields(_ container: KeyedDecodingContainer<FieldKey>, allowed: String) throws {
-    if let unknown = container.allKeys.map(\.stringValue).filter({ $0 != allowed }).sorted().first {
-        throw APIError.invalidField("unknown field '\(unknown)'; this endpoint takes only '\(allowed)'")
+private func checkFields(_ container: KeyedDecodingContainer<FieldKey>, allowed: [String]) throws {
+    if let unknown = container.allKeys.map(\.stringValue).filter({ !allowed.contains($0) }).sorted().first {
+        let path = (container.codingPath.last?.intValue).map { "dictionary[\($0)]." } ?? ""
+        throw APIError.invalidField("unknown field '\(path)\(unknown)'; allowed: \(allowed.map { "'\($0)'" }.joined(separator: ", "))")
+    }
+}
+
+extension RecognizeOptions {
+    static let fields = ["dictionary", "types"]
+
+    fileprivate init(from container: KeyedDecodingContainer<FieldKey>) throws {
+        dictionary = try container.decodeIfPresent([DictionaryEntryPayload].self, forKey: FieldKey(stringValue: "dictionary"))
+        types = try container.decodeIfPresent([String].self, forKey: FieldKey(stringValue: "types"))
     }
 }
 
 extension RecognizeRequest: Decodable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: FieldKey.self)
-        try checkFields(container, allowed: "text")
+        try checkFields(container, allowed: ["text"] + RecognizeOptions.fields)
         text = try container.decode(String.self, forKey: FieldKey(stringValue: "text"))
+        options = try RecognizeOptions(from: container)
     }
 }
 
 extension BatchRecognizeRequest: Decodable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: FieldKey.self)
-        try checkFields(container, allowed: "texts")
+        try checkFields(container, allowed: ["texts"] + RecognizeOptions.fields)
         texts = try container.decode([String].self, forKey: FieldKey(stringValue: "texts"))
+        options = try RecognizeOptions(from: container)
+    }
+}
+
+extension DictionaryEntryPayload: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: FieldKey.self)
+        try checkFields(container, allowed: ["word", "type"])
+        word = try container.decode(String.self, forKey: FieldKey(stringValue: "word"))
+        type = try container.decode(String.self, forKey: FieldKey(stringValue: "type"))
     }
 }

@@ -1,5 +1,5 @@
 /// The recognition responses written by hand, so that keys come in the documented order
-/// (`text`, `entities`; `word`, `start`, `end`, `type`, `score`, `color`) — Foundation's
+/// (`text`, `entities`; `word`, `start`, `end`, `type`, `score`, `source`, `color`) — Foundation's
 /// JSONEncoder on Linux does not keep declaration order, and this is the API's most read output.
 enum ResponseJSON {
     static func recognize(_ response: RecognizeResponse) -> String {
@@ -27,7 +27,9 @@ enum ResponseJSON {
             writeString(e.word, into: &out)
             out += #","start":\#(e.start),"end":\#(e.end),"type":"#
             writeString(e.type, into: &out)
-            out += #","score":\#(e.score),"color":"#
+            out += #","score":\#(e.score),"source":"#
+            writeString(e.source, into: &out)
+            out += #","color":"#
             writeString(e.color, into: &out)
             out += "}"
         }

@@ -30,14 +30,14 @@ struct Routes: Sendable {
             let connection = service.connections.connection(for: context.channel)
             let body = try await collectBody(request)
             let input = try RequestDecoding(configuration: service.configuration).recognizeRequest(from: body)
-            let entities = try await recognize([input.text], connection: connection)[0]
+            let entities = try await recognize([input.text], options: input.options, connection: connection)[0]
             return JSONBody.response(ResponseJSON.recognize(RecognizeResponse(text: input.text, entities: entities.map(EntityPayload.init))))
         }
         router.post("/ner/batch") { request, context in
             let connection = service.connections.connection(for: context.channel)
             let body = try await collectBody(request)
             let input = try RequestDecoding(configuration: service.configuration).batchRequest(from: body)
-            let results = try await recognize(input.texts, connection: connection)
+            let results = try await recognize(input.texts, options: input.options, connection: connection)
             return JSONBody.response(ResponseJSON.batch(BatchRecognizeResponse(results: zip(input.texts, results).map { text, entities in
                 RecognizeResponse(text: text, entities: entities.map(EntityPayload.init))
             })))
@@ -69,7 +69,7 @@ struct Routes: Sendable {
     private func info() -> ServerInfo {
         let (phase, model) = service.state.snapshot
         return ServerInfo(version: NERService.version, state: phase.name, model: model?.info,
-                          arguments: service.configuration, pipeline: model?.pipeline)
+                          arguments: service.configuration, pipeline: model?.pipeline, dictionary: service.dictionaries.status)
     }
 
     /// The body, refusing more than `maxBodyBytes` — from Content-Length before reading anything,
@@ -86,8 +86,9 @@ struct Routes: Sendable {
         }
     }
 
-    /// Entities for `texts` through the batcher; the work is dropped if the client leaves first.
-    private func recognize(_ texts: [String], connection: ClientConnection?) async throws -> [[Entity]] {
+    /// Entities for `texts` through the batcher, decided with the request's dictionary over the
+    /// server's and filtered to the request's types; the work is dropped if the client leaves first.
+    private func recognize(_ texts: [String], options: RecognizeOptions, connection: ClientConnection?) async throws -> [[Entity]] {
         let (phase, model) = service.state.snapshot
         guard let pipeline = model?.pipeline else {
             switch phase {
@@ -96,13 +97,17 @@ struct Routes: Sendable {
             case .loading, .ready: throw APIError.notReady
             }
         }
+        let dictionary = try Self.dictionary(options.dictionary, over: service.dictionaries.current, for: pipeline)
+        let types = try Self.types(options.types, of: pipeline)
         let batcher = service.batcher
         let seconds = service.configuration.requestTimeoutSeconds
         let timeout: Duration? = seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil
         do {
-            return try await ClientConnection.cancelling(when: connection) {
-                try await batcher.recognize(texts, with: pipeline, timeout: timeout)
+            let entities = try await ClientConnection.cancelling(when: connection) {
+                try await batcher.recognize(texts, with: pipeline, dictionary: dictionary, timeout: timeout)
             }
+            guard let types else { return entities }
+            return entities.map { $0.filter { types.contains($0.type) } }
         } catch let error as BatcherError {
             switch error {
             case .queueFull(let limit): throw APIError.queueFull(limit: limit)
@@ -110,6 +115,28 @@ struct Routes: Sendable {
             case .deadlineExceeded(let seconds): throw APIError.deadlineExceeded(seconds: seconds)
             }
         }
+    }
+
+    /// The request's entries in front of the server's dictionary (the request wins a conflict).
+    private static func dictionary(_ entries: [DictionaryEntryPayload]?, over base: EntityDictionary,
+                                   for pipeline: NERPipeline) throws(APIError) -> EntityDictionary {
+        guard let entries, !entries.isEmpty else { return base }
+        do {
+            return try EntityDictionary(entries: entries.map { EntityDictionary.Entry(word: $0.word, type: $0.type) },
+                                        for: pipeline, source: "request").layered(over: base)
+        } catch {
+            throw .invalidDictionary(error)
+        }
+    }
+
+    /// The requested types, each one the model has.
+    private static func types(_ types: [String]?, of pipeline: NERPipeline) throws(APIError) -> Set<String>? {
+        guard let types else { return nil }
+        let known = pipeline.entityTypes
+        if let (index, unknown) = types.enumerated().first(where: { !known.contains($0.element) }) {
+            throw .invalidTypes("types[\(index)]: unknown type '\(unknown)'; the model's types are \(known.joined(separator: ", "))")
+        }
+        return Set(types)
     }
 
     private static func html(_ page: String) -> Response {

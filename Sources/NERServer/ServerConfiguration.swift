@@ -35,6 +35,10 @@ public protocol ServerArguments: Sendable {
     var stride: Int { get }
     /// Precision of the encoder's dense products (the service defaults to int8: see Docs/BENCHMARKS.md).
     var precision: Precision { get }
+    /// A dictionary file (`word<TAB>TYPE` lines) applied to every request; reloaded on SIGHUP.
+    var dictionaryPath: String? { get }
+    /// Most entries one request's own `dictionary` may have (413 beyond).
+    var maxDictionaryEntries: Int { get }
     /// swift-log level name (trace … critical); reported by `/info`, applied by `ner serve`.
     var logLevel: String { get }
 }
@@ -57,6 +61,8 @@ public struct ServerConfiguration: ServerArguments, Codable {
     public var idleTimeoutSeconds: Double = 30
     public var stride: Int = 128
     public var precision: Precision = .int8
+    public var dictionaryPath: String?
+    public var maxDictionaryEntries: Int = 1_000
     public var logLevel: String = "info"
 
     public init() {}
@@ -78,6 +84,8 @@ public struct ServerConfiguration: ServerArguments, Codable {
         idleTimeoutSeconds = arguments.idleTimeoutSeconds
         stride = arguments.stride
         precision = arguments.precision
+        dictionaryPath = arguments.dictionaryPath
+        maxDictionaryEntries = arguments.maxDictionaryEntries
         logLevel = arguments.logLevel
     }
 }

@@ -20,6 +20,10 @@ public final class ServerMetrics: Sendable {
     private let modelLoadSeconds: CoreMetrics.Gauge
     private let rejected: CoreMetrics.Counter
     private let dropped: [Batcher.DropReason: CoreMetrics.Counter]
+    private let dictionaryEntries: CoreMetrics.Gauge
+    private let dictionaryReloads: [Bool: CoreMetrics.Counter]
+    private let dictionaryMatches: CoreMetrics.Counter
+    private let dictionaryMisaligned: CoreMetrics.Counter
     private let processMetrics: ProcessMetrics
 
     public init() {
@@ -48,7 +52,31 @@ public final class ServerMetrics: Sendable {
             (reason, CoreMetrics.Counter(label: "ner_dropped_total", dimensions: [("reason", reason.rawValue)], factory: factory))
         })
         dropped.values.forEach { $0.increment(by: 0) }
+        dictionaryEntries = CoreMetrics.Gauge(label: "ner_dictionary_entries", factory: factory)
+        dictionaryReloads = [
+            true: CoreMetrics.Counter(label: "ner_dictionary_reloads_total", dimensions: [("result", "success")], factory: factory),
+            false: CoreMetrics.Counter(label: "ner_dictionary_reloads_total", dimensions: [("result", "failure")], factory: factory),
+        ]
+        dictionaryReloads.values.forEach { $0.increment(by: 0) }
+        dictionaryMatches = CoreMetrics.Counter(label: "ner_dictionary_matches_total", dimensions: [("outcome", "applied")], factory: factory)
+        dictionaryMisaligned = CoreMetrics.Counter(label: "ner_dictionary_matches_total", dimensions: [("outcome", "misaligned")], factory: factory)
+        dictionaryMatches.increment(by: 0)
+        dictionaryMisaligned.increment(by: 0)
+        dictionaryEntries.record(0)
         processMetrics = ProcessMetrics(factory: factory)
+    }
+
+    /// A dictionary load: `entries` when one was taken; `reloaded` true/false for a SIGHUP reload
+    /// that succeeded / failed, nil for the load at start.
+    func recordDictionary(entries: Int?, reloaded: Bool?) {
+        if let entries { dictionaryEntries.record(entries) }
+        if let reloaded { dictionaryReloads[reloaded]?.increment() }
+    }
+
+    /// Dictionary entries applied to requests' texts, and occurrences skipped inside word pieces.
+    func recordDictionaryMatches(applied: Int, misaligned: Int) {
+        if applied > 0 { dictionaryMatches.increment(by: applied) }
+        if misaligned > 0 { dictionaryMisaligned.increment(by: misaligned) }
     }
 
     /// One answered HTTP request. `route` is the matched route pattern (bounded cardinality), never

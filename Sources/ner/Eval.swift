@@ -25,6 +25,9 @@ struct Eval: ParsableCommand {
     @Option(name: .long, help: Precision.help)
     var precision: Precision?
 
+    @Option(name: .long, help: DictionaryOption.help)
+    var dictionary: String?
+
     @Flag(name: .long, help: "Print the scores as JSON.")
     var json = false
 
@@ -34,16 +37,19 @@ struct Eval: ParsableCommand {
         }
         var pipeline = try NERPipeline(modelDirectory: model, precision: try Precision.resolve(precision, default: .fp32))
         pipeline.threads = threads
+        if let dictionary { pipeline.dictionary = try EntityDictionary(contentsOfFile: dictionary, for: pipeline) }
         let sentences = try TaggedCorpus.read(path: data)
         var metrics = EntityMetrics()
         let clock = ContinuousClock()
         let start = clock.now
-        var done = 0
+        var done = 0, matches = 0, misaligned = 0
         let step = max(1, batchSize)
         for batchStart in stride(from: 0, to: sentences.count, by: step) {
             let batch = Array(sentences[batchStart..<min(batchStart + step, sentences.count)])
-            let predictions = try pipeline.recognize(batch: batch.map(\.text))
-            for (sentence, entities) in zip(batch, predictions) {
+            let result = try pipeline.recognizeWithStatistics(batch: batch.map(\.text))
+            matches += result.dictionaryMatches
+            misaligned += result.misalignedDictionaryMatches
+            for (sentence, entities) in zip(batch, result.entities) {
                 metrics.add(gold: scheme.spans(labels: sentence.tags),
                             predicted: entities.map { ($0.start, $0.end, $0.type) })
             }
@@ -60,6 +66,9 @@ struct Eval: ParsableCommand {
             }
             record["micro"] = scores(metrics.micro)
             record["types"] = metrics.byType.mapValues(scores)
+            if let dictionary {
+                record["dictionary"] = ["path": dictionary, "entries": pipeline.dictionary.entryCount, "matches": matches, "misaligned": misaligned]
+            }
             print(String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self))
         } else {
             func cell(_ text: String, _ width: Int, left: Bool = false) -> String {
@@ -73,6 +82,9 @@ struct Eval: ParsableCommand {
                       + cell(String(c.gold), 10))
             }
             print(String(format: "%d sentences in %.1f s: %.1f sentences/s", sentences.count, seconds, rate))
+            if dictionary != nil {
+                print("dictionary: \(pipeline.dictionary.entryCount) entries, \(matches) matches applied, \(misaligned) skipped inside word pieces")
+            }
         }
     }
 }

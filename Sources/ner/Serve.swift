@@ -12,6 +12,7 @@ struct Serve: AsyncParsableCommand, ServerArguments {
         discussion: """
         Routes: POST /ner, POST /ner/batch, GET /health, /ready, /metrics, /info, /openapi.json, /docs, /.
         The port opens at once; the model loads in the background and /ready turns 200 when it is warm.
+        SIGHUP reloads --dictionary (an invalid file keeps the old one and is logged with its line).
         SIGTERM/SIGINT: /ready turns 503, requests are still served for --drain-seconds, in-flight
         requests finish, and the process exits 0.
         """
@@ -49,6 +50,10 @@ struct Serve: AsyncParsableCommand, ServerArguments {
     var stride: Int = Environment.int("NER_STRIDE") ?? defaults.stride
     @Option(help: "Precision of the encoder's dense products: int8 (default for the service), bf16 or fp32 (exact) (env NER_PRECISION).")
     var precision: Precision = Precision.environment ?? defaults.precision
+    @Option(name: .customLong("dictionary"), help: "Dictionary file applied to every request: 'word<TAB>TYPE' forces, 'word<TAB>O' blocks; SIGHUP reloads it (env NER_DICTIONARY).")
+    var dictionaryPath: String? = Environment.string("NER_DICTIONARY")
+    @Option(help: "Most entries a request's own dictionary may have; more gets 413 (env NER_MAX_DICTIONARY_ENTRIES).")
+    var maxDictionaryEntries: Int = Environment.int("NER_MAX_DICTIONARY_ENTRIES") ?? defaults.maxDictionaryEntries
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env NER_LOG_LEVEL).")
     var logLevel: String = Environment.string("NER_LOG_LEVEL") ?? defaults.logLevel
 
@@ -56,7 +61,8 @@ struct Serve: AsyncParsableCommand, ServerArguments {
         _ = try Precision.resolve(nil, default: Self.defaults.precision)  // a misspelt NER_PRECISION is an error
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         for (name, value) in [("--max-body-bytes", maxBodyBytes), ("--max-text-characters", maxTextCharacters),
-                              ("--max-batch-items", maxBatchItems), ("--max-batch-tokens", maxBatchTokens), ("--max-queue", maxQueue)] where value < 1 {
+                              ("--max-batch-items", maxBatchItems), ("--max-batch-tokens", maxBatchTokens), ("--max-queue", maxQueue),
+                              ("--max-dictionary-entries", maxDictionaryEntries)] where value < 1 {
             throw ValidationError("\(name) must be at least 1 (got \(value))")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535 (got \(port))") }

@@ -26,12 +26,16 @@ struct Tag: ParsableCommand {
     @Option(name: .long, help: Precision.help)
     var precision: Precision?
 
+    @Option(name: .long, help: DictionaryOption.help)
+    var dictionary: String?
+
     @Argument(help: "Texts to tag.")
     var texts: [String] = []
 
     func run() throws {
-        let pipeline = try NERPipeline(modelDirectory: model, stride: stride,
+        var pipeline = try NERPipeline(modelDirectory: model, stride: stride,
                                        precision: try Precision.resolve(precision, default: .fp32))
+        if let dictionary { pipeline.dictionary = try EntityDictionary(contentsOfFile: dictionary, for: pipeline) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var pending: [String] = []

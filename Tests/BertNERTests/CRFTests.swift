@@ -66,18 +66,119 @@ struct CRFTests {
     @Test("one decoder for both heads: CRF gives Viterbi + marginals, argmax gives argmax + softmax", arguments: 0..<10)
     func sequenceDecoder(seed: Int) {
         let (crf, emissions) = Self.randomProblem(seed: UInt64(seed), steps: 6, labels: 4)
-        let crfDecoded = emissions.withSlice(SequenceDecoder.crf(crf).decode)
+        let crfDecoded = emissions.withSlice { SequenceDecoder.crf(crf).decode($0) }
         let marginals = crf.marginals(emissions)
         #expect(crfDecoded.path == crf.viterbi(emissions))
         for (t, tag) in crfDecoded.path.enumerated() { #expect(abs(crfDecoded.probabilities[t] - Double(marginals[t, tag])) < 1e-12) }
 
-        let argmax = emissions.withSlice(SequenceDecoder.argmax.decode)
+        let argmax = emissions.withSlice { SequenceDecoder.argmax.decode($0) }
         for t in 0..<emissions.rows {
             let row = emissions.row(t)
             let best = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
             #expect(argmax.path[t] == best)
             let softmax = exp(Double(row[best])) / row.reduce(0) { $0 + exp(Double($1)) }
             #expect(abs(argmax.probabilities[t] - softmax) < 1e-9)
+        }
+    }
+
+    // MARK: constrained decoding (dictionaries)
+
+    /// Labels of a scheme over `types`, O first.
+    static func labels(_ scheme: TagScheme, types: [String]) -> [TagScheme.Tag] {
+        let prefixes: [Character] = scheme == .bio ? ["B", "I"] : scheme == .bioes ? ["B", "I", "E", "S"] : ["B", "M", "E", "S"]
+        return [TagScheme.Tag(prefix: "O", type: "")] + types.flatMap { type in prefixes.map { TagScheme.Tag(prefix: $0, type: type) } }
+    }
+
+    /// Random non-overlapping forced and blocked spans over `steps` pieces.
+    static func randomMatches(steps: Int, types: [String], using rng: inout SplitMix64) -> [DictionaryMatch] {
+        var matches: [DictionaryMatch] = []
+        var position = Int.random(in: 0..<2, using: &rng)
+        while position < steps {
+            let length = Int.random(in: 1...min(3, steps - position), using: &rng)
+            let decision: EntityDictionary.Decision = Bool.random(using: &rng) ? .block : .entity(type: types.randomElement(using: &rng)!)
+            matches.append(DictionaryMatch(pieces: position..<(position + length), decision: decision))
+            position += length + Int.random(in: 0..<3, using: &rng)
+        }
+        return matches
+    }
+
+    @Test("constrained Viterbi and marginals equal brute force over the allowed paths; forced spans decode as their entities",
+          arguments: [TagScheme.bio, .bioes, .bmes], 0..<12)
+    func constrainedDecodingMatchesBruteForce(scheme: TagScheme, seed: Int) throws {
+        let types = seed % 2 == 0 ? ["A"] : ["A", "B"]
+        let labels = Self.labels(scheme, types: types)
+        let steps = 1 + seed % 5
+        var rng = SplitMix64(state: UInt64(7_000 + seed))
+        let (crf, emissions) = Self.randomProblem(seed: UInt64(500 + seed), steps: steps, labels: labels.count)
+        let matches = Self.randomMatches(steps: steps, types: types, using: &rng)
+        let spanLabels = SpanLabels(scheme: scheme, labels: labels)
+        let constraints = try #require(spanLabels.constraints(window: 0..<steps, matches: matches) ?? TagConstraints(steps: steps, labels: labels.count))
+        func allowed(_ path: [Int]) -> Bool { path.enumerated().allSatisfy { constraints.allows($0.offset, $0.element) } }
+        let paths = Self.allPaths(steps: steps, labels: labels.count).filter(allowed)
+        try #require(!paths.isEmpty, "the constraints admit a path")
+        let scores = paths.map { crf.score(emissions, path: $0) }
+        let best = try #require(zip(paths, scores).max { $0.1 < $1.1 }?.0)
+        let viterbi = emissions.withSlice { crf.viterbi($0, constraints: constraints) }
+        #expect(viterbi == best)
+
+        let logZ = log(scores.reduce(0) { $0 + exp($1) })
+        var expected = [Double](repeating: 0, count: steps * labels.count)
+        for (path, score) in zip(paths, scores) {
+            for (t, tag) in path.enumerated() { expected[t * labels.count + tag] += exp(score - logZ) }
+        }
+        let marginals = emissions.withSlice { crf.marginals($0, constraints: constraints) }
+        for i in expected.indices { #expect(abs(Double(marginals.storage[i]) - expected[i]) < 1e-6) }
+        for t in 0..<steps {
+            let row = (0..<labels.count).reduce(0.0) { $0 + Double(marginals[t, $1]) }
+            #expect(abs(row - 1) < 1e-6)
+        }
+
+        // Forced entities report the model's own, unconstrained marginals.
+        let decoded = emissions.withSlice { SequenceDecoder.crf(crf).decode($0, constraints: constraints) }
+        #expect(decoded.path == viterbi)
+        if constraints.forcesEntities {
+            let free = crf.marginals(emissions)
+            let model = try #require(decoded.modelProbabilities)
+            for (t, tag) in viterbi.enumerated() { #expect(abs(model[t] - Double(free[t, tag])) < 1e-6) }
+        } else {
+            #expect(decoded.modelProbabilities == nil)
+        }
+
+        // Every forced span is exactly one entity of its type; no entity touches a blocked piece.
+        for decoder in [SequenceDecoder.crf(crf), .argmax] {
+            let path = emissions.withSlice { decoder.path($0, constraints: constraints) }
+            #expect(allowed(path))
+            let spans = scheme.spans(path.map { labels[$0] })
+            for match in matches {
+                switch match.decision {
+                case .entity(let type):
+                    #expect(spans.contains { $0.start == match.pieces.lowerBound && $0.end == match.pieces.upperBound && $0.type == type },
+                            "\(scheme) \(path) lacks \(match)")
+                case .block:
+                    #expect(!spans.contains { $0.start < match.pieces.upperBound && match.pieces.lowerBound < $0.end })
+                }
+            }
+        }
+    }
+
+    @Test("the argmax decoder under constraints: best allowed label, softmax over the allowed labels", arguments: 0..<8)
+    func constrainedArgmax(seed: Int) throws {
+        let labels = Self.labels(.bioes, types: ["A", "B"])
+        var rng = SplitMix64(state: UInt64(90 + seed))
+        let steps = 6
+        let (_, emissions) = Self.randomProblem(seed: UInt64(seed), steps: steps, labels: labels.count)
+        let matches = Self.randomMatches(steps: steps, types: ["A", "B"], using: &rng)
+        let constraints = try #require(SpanLabels(scheme: .bioes, labels: labels).constraints(window: 0..<steps, matches: matches))
+        let decoded = emissions.withSlice { SequenceDecoder.argmax.decode($0, constraints: constraints) }
+        for t in 0..<steps {
+            let row = emissions.row(t)
+            let allowed = (0..<labels.count).filter { constraints.allows(t, $0) }
+            let best = try #require(allowed.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) })
+            #expect(decoded.path[t] == best)
+            let softmax = exp(Double(row[best])) / allowed.reduce(0) { $0 + exp(Double(row[$1])) }
+            #expect(abs(decoded.probabilities[t] - softmax) < 1e-9)
+            let unconstrained = exp(Double(row[best])) / row.reduce(0) { $0 + exp(Double($1)) }
+            if constraints.forcesEntities { #expect(abs((decoded.modelProbabilities?[t] ?? -1) - unconstrained) < 1e-9) }
         }
     }
 }

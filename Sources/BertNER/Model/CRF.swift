@@ -30,15 +30,17 @@ package struct CRF: Sendable {
     /// The highest-scoring tag path (empty for no steps). Ties go to the lowest label id, as
     /// `torch.max` resolves them.
     package func viterbi(_ emissions: Matrix) -> [Int] {
-        emissions.withSlice(viterbi)
+        emissions.withSlice { viterbi($0) }
     }
 
-    /// `viterbi` on emissions read in place (a window's rows of the forward pass's logits).
-    package func viterbi(_ emissions: MatrixSlice) -> [Int] {
+    /// `viterbi` on emissions read in place (a window's rows of the forward pass's logits), over
+    /// the paths `constraints` allow (the best constrained path; the constraints must admit one).
+    package func viterbi(_ emissions: MatrixSlice, constraints: TagConstraints? = nil) -> [Int] {
         precondition(emissions.columns == labelCount, "emissions have \(emissions.columns) labels, CRF \(labelCount)")
         let steps = emissions.rows, l = labelCount
         guard steps > 0 else { return [] }
-        var score = (0..<l).map { startTransitions[$0] + Double(emissions[0, $0]) }
+        let emission = Emissions(values: emissions, constraints: constraints)
+        var score = (0..<l).map { startTransitions[$0] + emission[0, $0] }
         var backpointers = [Int](repeating: 0, count: steps * l)
         var next = score
         for t in 1..<steps {
@@ -48,7 +50,7 @@ package struct CRF: Sendable {
                     let candidate = score[from] + transition(from, to)
                     if candidate > best { best = candidate; bestFrom = from }
                 }
-                next[to] = best + Double(emissions[t, to])
+                next[to] = best + emission[t, to]
                 backpointers[t * l + to] = bestFrom
             }
             swap(&score, &next)
@@ -77,28 +79,30 @@ package struct CRF: Sendable {
     /// log Z: the log-sum-exp over all tag paths.
     package func logPartition(_ emissions: Matrix) -> Double {
         guard emissions.rows > 0 else { return 0 }
-        let alphas = emissions.withSlice(forwardLogAlphas)
+        let alphas = emissions.withSlice { forwardLogAlphas(Emissions(values: $0, constraints: nil)) }
         return logSumExp((0..<labelCount).map { alphas[(emissions.rows - 1) * labelCount + $0] + endTransitions[$0] })
     }
 
     /// p(tag at step t = j | emissions) by forward–backward, `[steps, labels]`; rows sum to 1.
     package func marginals(_ emissions: Matrix) -> Matrix {
-        emissions.withSlice(marginals)
+        emissions.withSlice { marginals($0) }
     }
 
-    /// `marginals` on emissions read in place.
-    package func marginals(_ emissions: MatrixSlice) -> Matrix {
+    /// `marginals` on emissions read in place; with `constraints`, the marginals of the
+    /// distribution restricted to the allowed paths (disallowed tags get 0, rows still sum to 1).
+    package func marginals(_ emissions: MatrixSlice, constraints: TagConstraints? = nil) -> Matrix {
         precondition(emissions.columns == labelCount, "emissions have \(emissions.columns) labels, CRF \(labelCount)")
         let steps = emissions.rows, l = labelCount
         guard steps > 0 else { return Matrix(zeros: 0, l) }
-        let alphas = forwardLogAlphas(emissions)
+        let emission = Emissions(values: emissions, constraints: constraints)
+        let alphas = forwardLogAlphas(emission)
         var betas = [Double](repeating: 0, count: steps * l)
         for tag in 0..<l { betas[(steps - 1) * l + tag] = endTransitions[tag] }
         var terms = [Double](repeating: 0, count: l)
         for t in stride(from: steps - 2, through: 0, by: -1) {
             for from in 0..<l {
                 for to in 0..<l {
-                    terms[to] = transition(from, to) + Double(emissions[t + 1, to]) + betas[(t + 1) * l + to]
+                    terms[to] = transition(from, to) + emission[t + 1, to] + betas[(t + 1) * l + to]
                 }
                 betas[t * l + from] = logSumExp(terms)
             }
@@ -111,18 +115,31 @@ package struct CRF: Sendable {
         return result
     }
 
-    private func forwardLogAlphas(_ emissions: MatrixSlice) -> [Double] {
-        let steps = emissions.rows, l = labelCount
+    private func forwardLogAlphas(_ emission: Emissions) -> [Double] {
+        let steps = emission.values.rows, l = labelCount
         var alphas = [Double](repeating: 0, count: steps * l)
-        for tag in 0..<l { alphas[tag] = startTransitions[tag] + Double(emissions[0, tag]) }
+        for tag in 0..<l { alphas[tag] = startTransitions[tag] + emission[0, tag] }
         var terms = [Double](repeating: 0, count: l)
         for t in stride(from: 1, to: steps, by: 1) {
             for to in 0..<l {
                 for from in 0..<l { terms[from] = alphas[(t - 1) * l + from] + transition(from, to) }
-                alphas[t * l + to] = logSumExp(terms) + Double(emissions[t, to])
+                alphas[t * l + to] = logSumExp(terms) + emission[t, to]
             }
         }
         return alphas
+    }
+
+    /// Emission scores in Double, −∞ where the constraints disallow the tag: the one change that
+    /// turns each recursion into its constrained form.
+    private struct Emissions {
+        let values: MatrixSlice
+        let constraints: TagConstraints?
+
+        @inline(__always)
+        subscript(step: Int, label: Int) -> Double {
+            if let constraints, !constraints.allows(step, label) { return -.infinity }
+            return Double(values[step, label])
+        }
     }
 
     private func logSumExp(_ values: [Double]) -> Double {

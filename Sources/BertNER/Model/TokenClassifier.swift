@@ -53,6 +53,6 @@ public struct TokenClassifier: Sendable {
     /// The best label path per sequence: CRF Viterbi, or per-token argmax without a CRF.
     public func decode(_ logits: [Matrix]) -> [[Int]] {
         let decoder = self.decoder
-        return logits.map { $0.withSlice(decoder.path) }
+        return logits.map { $0.withSlice { decoder.path($0) } }
     }
 }

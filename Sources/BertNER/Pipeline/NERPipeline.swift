@@ -16,7 +16,11 @@ public struct NERPipeline: Sendable {
     /// Cores one forward pass may use (GEMM blocks, rows and attention heads run in parallel).
     /// Defaults to the machine's active processors.
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Entries that force or block entities in every call that does not pass its own (see
+    /// `EntityDictionary`; build it for this pipeline with `EntityDictionary(contentsOfFile:for:)`).
+    public var dictionary: EntityDictionary = .empty
     private let tags: [TagScheme.Tag]
+    private let spanLabels: SpanLabels
     private let workspaces = WorkspacePool()
 
     /// Identifies one loaded pipeline across copies (copies share its model and workspaces), so a
@@ -53,6 +57,7 @@ public struct NERPipeline: Sendable {
         self.model = model
         self.tokenizer = tokenizer
         self.scheme = scheme
+        spanLabels = SpanLabels(scheme: scheme, labels: tags)
         windowing = Windowing(capacity: model.config.maxPositionEmbeddings - 2, stride: stride)
     }
 
@@ -63,13 +68,16 @@ public struct NERPipeline: Sendable {
         return seen
     }
 
-    public func recognize(_ text: String) throws -> [Entity] {
-        try recognize(batch: [text])[0]
+    /// The entities of `text`, decided with `dictionary` (default: the pipeline's `dictionary`).
+    public func recognize(_ text: String, dictionary: EntityDictionary? = nil) throws -> [Entity] {
+        try recognize(batch: [text], dictionary: dictionary)[0]
     }
 
     /// Entities for each text, in input order. All windows of all texts share packed forward passes.
-    public func recognize(batch texts: [String]) throws -> [[Entity]] {
-        try recognizeWithStatistics(batch: texts).entities
+    /// `dictionary` replaces the pipeline's for this call; to add entries to it instead, pass
+    /// `mine.layered(over: pipeline.dictionary)`.
+    public func recognize(batch texts: [String], dictionary: EntityDictionary? = nil) throws -> [[Entity]] {
+        try recognizeWithStatistics(batch: texts, dictionary: dictionary).entities
     }
 
     /// What one call did, for servers that report throughput: the entities, plus the number of
@@ -78,32 +86,50 @@ public struct NERPipeline: Sendable {
         public var entities: [[Entity]]
         public var sequences: Int
         public var tokens: Int
+        /// Dictionary entries applied, and occurrences skipped for falling inside a word piece.
+        public var dictionaryMatches: Int
+        public var misalignedDictionaryMatches: Int
     }
 
-    public func recognizeWithStatistics(batch texts: [String]) throws -> BatchResult {
-        let prepared = texts.map(prepare)
-        let decoded = try decode(prepared.flatMap(\.sequences))
+    public func recognizeWithStatistics(batch texts: [String], dictionary: EntityDictionary? = nil) throws -> BatchResult {
+        let dictionary = dictionary ?? self.dictionary
+        let prepared = texts.map { prepare($0, dictionary: dictionary) }
+        let decoded = try decode(prepared.flatMap(\.sequences), constraints: prepared.flatMap(\.constraints))
         let entities = self.entities(of: prepared, decoded: decoded)
-        return BatchResult(entities: entities, sequences: decoded.count, tokens: prepared.reduce(0) { $0 + $1.tokenCount })
+        return BatchResult(entities: entities, sequences: decoded.count, tokens: prepared.reduce(0) { $0 + $1.tokenCount },
+                           dictionaryMatches: prepared.reduce(0) { $0 + $1.dictionary.matches.count },
+                           misalignedDictionaryMatches: prepared.reduce(0) { $0 + $1.dictionary.misaligned })
     }
 
-    /// Tokenizes, splits into sentences and windows one text: everything before the model.
+    /// `prepare(_:dictionary:)` with the pipeline's dictionary.
     package func prepare(_ text: String) -> PreparedText {
+        prepare(text, dictionary: dictionary)
+    }
+
+    /// Tokenizes, splits into sentences and windows one text, and finds its dictionary entries:
+    /// everything before the model.
+    package func prepare(_ text: String, dictionary: EntityDictionary) -> PreparedText {
         let pieces = tokenizer.encode(text)
-        let segments = splitsSentences ? SentenceSplitter().sentences(of: pieces, in: Array(text.unicodeScalars))
+        let scalars = Array(text.unicodeScalars)
+        let segments = splitsSentences ? SentenceSplitter().sentences(of: pieces, in: scalars)
             : pieces.isEmpty ? [] : [0..<pieces.count]
         // Windows of different sentences never overlap, so each piece is owned within its sentence.
         let windows = segments.flatMap { segment in
             windowing.windows(count: segment.count).map { ($0.lowerBound + segment.lowerBound)..<($0.upperBound + segment.lowerBound) }
         }
         let sequences = windows.map { window in [tokenizer.clsID] + pieces[window].map(\.id) + [tokenizer.sepID] }
-        return PreparedText(text: text, pieces: pieces, windows: windows, sequences: sequences)
+        let matches = dictionary.matches(in: scalars, pieces: pieces)
+        let constraints = windows.map { matches.matches.isEmpty ? nil : spanLabels.constraints(window: $0, matches: matches.matches) }
+        return PreparedText(text: text, pieces: pieces, windows: windows, sequences: sequences, dictionary: matches,
+                            constraints: constraints)
     }
 
     /// Best tag path and per-position probability of each chosen tag, for the pieces of each
-    /// sequence (positions of [CLS] and [SEP] excluded, as in training). Sequences share forward
-    /// passes of at most `maxTokensPerForward` tokens (a longer sequence runs alone).
-    package func decode(_ sequences: [[Int32]]) throws -> [DecodedSequence] {
+    /// sequence (positions of [CLS] and [SEP] excluded, as in training), under each sequence's
+    /// dictionary constraints (none when `constraints` is empty). Sequences share forward passes of
+    /// at most `maxTokensPerForward` tokens (a longer sequence runs alone).
+    package func decode(_ sequences: [[Int32]], constraints: [TagConstraints?] = []) throws -> [DecodedSequence] {
+        precondition(constraints.isEmpty || constraints.count == sequences.count, "one constraint entry per sequence")
         var results: [DecodedSequence] = []
         results.reserveCapacity(sequences.count)
         let decoder = model.decoder
@@ -117,8 +143,9 @@ public struct NERPipeline: Sendable {
             let batch = PackedBatch(sequences: Array(sequences[start..<end]))
             try workspaces.withWorkspace(threads: max(1, threads)) { workspace in
                 let logits = try model.emissions(batch, workspace: workspace)
-                for range in batch.ranges {
-                    results.append(decoder.decode(logits.rows((range.lowerBound + 1)..<(range.upperBound - 1))))
+                for (offset, range) in batch.ranges.enumerated() {
+                    let constraint = constraints.isEmpty ? nil : constraints[start + offset]
+                    results.append(decoder.decode(logits.rows((range.lowerBound + 1)..<(range.upperBound - 1)), constraints: constraint))
                 }
             }
             start = end
@@ -144,18 +171,31 @@ public struct NERPipeline: Sendable {
         let owners = windowing.owners(count: pieces.count, windows: windows)
         var pieceTags: [TagScheme.Tag] = []
         var probabilities: [Double] = []
+        // Without the dictionary's constraints, for the pieces of forced entities.
+        var modelProbabilities: [Double] = []
         pieceTags.reserveCapacity(pieces.count)
         probabilities.reserveCapacity(pieces.count)
         for (piece, owner) in owners.enumerated() {
             let local = piece - windows[owner].lowerBound
             pieceTags.append(tags[results[owner].path[local]])
             probabilities.append(results[owner].probabilities[local])
+            if !text.dictionary.matches.isEmpty {
+                modelProbabilities.append(results[owner].modelProbabilities?[local] ?? results[owner].probabilities[local])
+            }
+        }
+        var forced: [Range<Int>: String] = [:]
+        for match in text.dictionary.matches {
+            if case .entity(let type) = match.decision { forced[match.pieces] = type }
         }
         let scalars = Array(text.text.unicodeScalars)
         return scheme.spans(pieceTags).map { span in
             let start = pieces[span.start].start, end = pieces[span.end - 1].end
             var word = String.UnicodeScalarView()
             word.append(contentsOf: scalars[start..<end])
+            if forced[span.start..<span.end] == span.type {
+                return Entity(word: String(word), start: start, end: end, type: span.type,
+                              score: modelProbabilities[span.start..<span.end].reduce(1, *), source: .dictionary)
+            }
             let score = probabilities[span.start..<span.end].reduce(1, *)
             return Entity(word: String(word), start: start, end: end, type: span.type, score: score)
         }

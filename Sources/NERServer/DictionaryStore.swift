@@ -1,0 +1,61 @@
+import BertNER
+import Foundation
+import Synchronization
+
+/// The server's dictionary, replaced whole: a request takes the dictionary current when it starts
+/// and keeps it to the end, so no request ever sees half of an old and half of a new one. A reload
+/// that fails keeps the dictionary in use and records why.
+public final class DictionaryStore: Sendable {
+    /// What `GET /info` reports under `dictionary`.
+    public struct Status: Codable, Sendable, Equatable {
+        /// The configured file (nil: no server dictionary).
+        public var path: String?
+        public var entries: Int = 0
+        /// ISO 8601 time of the last successful load.
+        public var loadedAt: String?
+        public var loadSeconds: Double?
+        public var reloads: Int = 0
+        public var failedReloads: Int = 0
+        /// The last failed reload's error (`file:line: reason`), cleared by a successful one.
+        public var lastError: String?
+    }
+
+    private let state: Mutex<(dictionary: EntityDictionary, status: Status)>
+
+    init(path: String?) {
+        state = Mutex((.empty, Status(path: path)))
+    }
+
+    /// The dictionary every request starts from.
+    public var current: EntityDictionary { state.withLock { $0.dictionary } }
+
+    public var status: Status { state.withLock { $0.status } }
+
+    /// Reads the configured file for `pipeline`'s model and, if it is valid, swaps it in.
+    /// Returns the new entry count; throws (and keeps the old dictionary) otherwise.
+    @discardableResult
+    func load(for pipeline: NERPipeline, isReload: Bool) throws(DictionaryError) -> Int {
+        guard let path = status.path else { return 0 }
+        let started = ContinuousClock.now
+        let dictionary: EntityDictionary
+        do {
+            dictionary = try EntityDictionary(contentsOfFile: path, for: pipeline)
+        } catch {
+            state.withLock { state in
+                if isReload { state.status.failedReloads += 1 }
+                state.status.lastError = error.description
+            }
+            throw error
+        }
+        let seconds = (ContinuousClock.now - started).seconds
+        state.withLock { state in
+            state.dictionary = dictionary
+            state.status.entries = dictionary.entryCount
+            state.status.loadedAt = Date().ISO8601Format()
+            state.status.loadSeconds = seconds
+            state.status.lastError = nil
+            if isReload { state.status.reloads += 1 }
+        }
+        return dictionary.entryCount
+    }
+}
