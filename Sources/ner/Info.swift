@@ -12,6 +12,9 @@ struct Info: ParsableCommand {
     @Option(name: .long, help: Precision.help)
     var precision: Precision?
 
+    @Option(name: .long, help: DictionaryOption.help)
+    var dictionary: String?
+
     func run() throws {
         let clock = ContinuousClock()
         let start = clock.now
@@ -32,5 +35,13 @@ struct Info: ParsableCommand {
         blas:        \(kernels.summary)
         """)
         kernels.warnOnStandardError()
+        if let dictionary {
+            let pipeline = try NERPipeline(model: classifier, tokenizer: try BertTokenizer(bundleDirectory: model))
+            let loadStart = clock.now
+            let entries = try EntityDictionary(contentsOfFile: dictionary, for: pipeline)
+            print("""
+            dictionary:  \(dictionary): \(entries.entryCount) entries,             \(String(format: "%.1f", Double(entries.byteCount) / 1_048_576)) MiB of tables,             loaded in \(String(format: "%.3f", (clock.now - loadStart).seconds)) s
+            """)
+        }
     }
 }

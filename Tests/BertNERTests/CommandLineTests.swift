@@ -48,6 +48,47 @@ struct CommandLineTests {
         #expect(lines[1] == #"{"entities":[],"text":""}"#)
     }
 
+    @Test("ner tag|eval|info --dictionary: the seed's sentence decided by the dictionary; a bad file fails with its line")
+    func dictionaryFlag() throws {
+        let fixtures = EngineFixture.root.appendingPathComponent("dictionaries")
+        let seed = fixtures.appendingPathComponent("seed.tsv").path
+        let (status, output, _) = try Self.run(["tag", "--model", Self.model, "--dictionary", seed, "马云在杭州阿里巴巴总部发表演讲"])
+        #expect(status == 0)
+        let line = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        let entities = (line["entities"] as? [[String: Any]] ?? []).map {
+            "\($0["word"] ?? "") \($0["type"] ?? "") [\($0["start"] ?? ""),\($0["end"] ?? "")) \($0["source"] ?? "")"
+        }
+        #expect(entities == ["马云 PER [0,2) model", "杭州 LOC [3,5) dictionary", "阿里巴巴 ORG [5,9) dictionary"])
+        let (_, plain, _) = try Self.run(["tag", "--model", Self.model, "马云在杭州阿里巴巴总部发表演讲"])
+        #expect(plain.contains("杭州阿里巴巴总部"), "without the dictionary the model joins them: \(plain)")
+
+        // ner eval: the seed's sentence as gold data scores 1.0 with the dictionary only.
+        let gold = try temporaryDirectory().appendingPathComponent("seed.bioes")
+        let tags = ["B-PER", "E-PER", "O", "B-LOC", "E-LOC", "B-ORG", "I-ORG", "I-ORG", "E-ORG", "O", "O", "O", "O", "O", "O"]
+        try Data(zip("马云在杭州阿里巴巴总部发表演讲", tags).map { "\($0) \($1)\n" }.joined().utf8).write(to: gold)
+        func f1(_ extra: [String]) throws -> (Double?, [String: Any]?) {
+            let (_, json, _) = try Self.run(["eval", "--model", Self.model, "--data", gold.path, "--json"] + extra)
+            let scores = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            return ((scores?["micro"] as? [String: Any])?["f1"] as? Double, scores?["dictionary"] as? [String: Any])
+        }
+        let (withDictionary, record) = try f1(["--dictionary", seed])
+        #expect(withDictionary == 1)
+        #expect(record?["entries"] as? Int == 2 && record?["matches"] as? Int == 2)
+        #expect(try f1([]).0 ?? 1 < 1)
+
+        let bad = try temporaryDirectory().appendingPathComponent("bad.tsv")
+        try Data("阿里巴巴\tORG\n杭州\tCITY\n".utf8).write(to: bad)
+        for command in ["tag", "eval", "info"] {
+            let arguments = [command, "--model", Self.model, "--dictionary", bad.path] + (command == "eval"
+                ? ["--data", gold.path] : command == "tag" ? ["x"] : [])
+            let (badStatus, _, error) = try Self.run(arguments)
+            #expect(badStatus != 0, "\(command)")
+            #expect(error.contains("\(bad.path):2: unknown type 'CITY'; the model's types are LOC, ORG, PER, and O blocks a word"), "\(command): \(error)")
+        }
+        let (infoStatus, info, _) = try Self.run(["info", "--model", Self.model, "--dictionary", seed])
+        #expect(infoStatus == 0 && info.contains("dictionary:  \(seed): 2 entries"), "\(info)")
+    }
+
     @Test("ner tag reads stdin and names the line of invalid UTF-8 in a file")
     func tagInputs() throws {
         let (status, output, _) = try Self.run(["tag", "--model", Self.model], stdin: Data("北京\n上海\n".utf8))

@@ -31,6 +31,8 @@ extension ProcessTests {
             // The service's default is int8; bf16 is left out, as CPUs without AVX-512 cannot run it.
             ("NER_PRECISION", "--precision", "precision", "fp32", "int8"),
             ("NER_LOG_LEVEL", "--log-level", "logLevel", "debug", "warning"),
+            ("NER_DICTIONARY", "--dictionary", "dictionaryPath", TestSupport.dictionary("seed.tsv"), TestSupport.dictionary("block.tsv")),
+            ("NER_MAX_DICTIONARY_ENTRIES", "--max-dictionary-entries", "maxDictionaryEntries", "5", "6"),
             ("NER_HOST", "--host", "host", "127.0.0.1", "127.0.0.1"),
             ("NER_PORT", "--port", "port", "0", "0"),
             ("NER_MODEL", "--model", "modelDirectory", TestSupport.modelDirectory, TestSupport.modelDirectory),
@@ -92,6 +94,22 @@ extension ProcessTests {
                 let (data, response) = try await session.data(for: request)
                 #expect((response as? HTTPURLResponse)?.statusCode == 413)
                 #expect(String(decoding: data, as: UTF8.self).contains("the limit is \(limit)"))
+
+                // The dictionary decides: seed.tsv forces 杭州 as LOC, block.tsv blocks it. And a
+                // request may bring 5 entries (variable) or 6 (flag), not 6 / 7.
+                let entries = (0..<6).map { ["word": "词\($0)", "type": "O"] }
+                request.httpBody = try JSONSerialization.data(withJSONObject: ["text": "马云在杭州阿里巴巴总部发表演讲", "dictionary": entries])
+                let (answer, status) = try await session.data(for: request)
+                #expect((status as? HTTPURLResponse)?.statusCode == (useFlags ? 200 : 413), "\(String(decoding: answer, as: UTF8.self))")
+                request.httpBody = try JSONSerialization.data(withJSONObject: ["text": "马云在杭州阿里巴巴总部发表演讲"])
+                let (tagged, _) = try await session.data(for: request)
+                let found = try #require(try JSONSerialization.jsonObject(with: tagged) as? [String: Any])["entities"] as? [[String: Any]]
+                let hangzhou = found?.first { $0["word"] as? String == "杭州" }
+                if useFlags {
+                    #expect(!(found ?? []).contains { ($0["start"] as? Int ?? 0) < 5 && ($0["end"] as? Int ?? 0) > 3 }, "\(found ?? [])")
+                } else {
+                    #expect(hangzhou?["source"] as? String == "dictionary" && hangzhou?["type"] as? String == "LOC", "\(found ?? [])")
+                }
             }
         }
 

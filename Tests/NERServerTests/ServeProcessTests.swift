@@ -145,6 +145,61 @@ extension ProcessTests {
             #expect(status == 0, "exit status \(status); stderr: \(server.standardError.suffix(2000))")
         }
 
+        /// /info's dictionary status, once `condition` holds for it (polled: the reload runs on
+        /// its own after the signal).
+        static func dictionaryStatus(_ server: Server, session: URLSession, until condition: ([String: Any]) -> Bool) async throws -> [String: Any]? {
+            while server.process.isRunning {
+                if let (data, _) = try? await session.data(from: server.url("/info")),
+                   let info = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                   let status = info["dictionary"] as? [String: Any], condition(status) {
+                    return status
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return nil
+        }
+
+        static func entities(_ server: Server, session: URLSession, text: String) async throws -> [String] {
+            var request = URLRequest(url: server.url("/ner"))
+            request.httpMethod = "POST"
+            request.httpBody = try JSONSerialization.data(withJSONObject: ["text": text])
+            let (data, _) = try await session.data(for: request)
+            let entities = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])["entities"] as? [[String: Any]] ?? []
+            return entities.map { "\($0["word"] ?? "") \($0["type"] ?? "") \($0["source"] ?? "")" }
+        }
+
+        @Test("SIGHUP reloads --dictionary: a valid file takes effect; an invalid one is logged with its line and the old one stays",
+              .enabled(if: FileManager.default.isExecutableFile(atPath: ServeProcessTests.binary.path), "needs .build/debug/ner"))
+        func reloadOnSIGHUP() async throws {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("bertner-sighup-\(UUID().uuidString).tsv").path
+            try Data("阿里巴巴\tORG\n".utf8).write(to: URL(fileURLWithPath: path))
+            let server = try Server(arguments: ["--dictionary", path, "--drain-seconds", "0"])
+            defer { kill(server.process.processIdentifier, SIGKILL); _ = server.waitForExit() }
+            let session = Self.patientSession()
+            #expect(try await server.waitUntilReady(session: session))
+            let seed = "马云在杭州阿里巴巴总部发表演讲"
+            #expect(try await Self.entities(server, session: session, text: seed).contains("阿里巴巴 ORG dictionary"))
+
+            try Data("阿里巴巴\tORG\n杭州\tLOC\n".utf8).write(to: URL(fileURLWithPath: path))
+            kill(server.process.processIdentifier, SIGHUP)
+            let reloaded = try await Self.dictionaryStatus(server, session: session) { $0["reloads"] as? Int == 1 }
+            #expect(reloaded?["entries"] as? Int == 2)
+            let expected = ["马云 PER model", "杭州 LOC dictionary", "阿里巴巴 ORG dictionary"]
+            #expect(try await Self.entities(server, session: session, text: seed) == expected)
+
+            try Data("杭州\tO\n阿里巴巴\n".utf8).write(to: URL(fileURLWithPath: path))
+            kill(server.process.processIdentifier, SIGHUP)
+            let failed = try await Self.dictionaryStatus(server, session: session) { $0["failedReloads"] as? Int == 1 }
+            #expect(failed?["entries"] as? Int == 2)
+            #expect(try await Self.entities(server, session: session, text: seed) == expected, "the old dictionary stays")
+
+            kill(server.process.processIdentifier, SIGTERM)
+            #expect(server.waitForExit() == 0)
+            let log = server.standardError
+            #expect(log.contains("\(path):2: expected 'word<TAB>TYPE'"), "stderr: \(log.suffix(2000))")
+            #expect(log.contains("dictionary reloaded"))
+        }
+
         @Test("a missing model ends the process with the load error and a non-zero status",
               .enabled(if: FileManager.default.isExecutableFile(atPath: ServeProcessTests.binary.path), "needs .build/debug/ner"))
         func missingModel() throws {

@@ -12,6 +12,11 @@ enum TestSupport {
         .deletingLastPathComponent().deletingLastPathComponent()
     static let modelDirectory = repository.appendingPathComponent("Weights/default").path
 
+    /// A committed dictionary file of Tests/Fixtures/dictionaries.
+    static func dictionary(_ name: String) -> String {
+        repository.appendingPathComponent("Tests/Fixtures/dictionaries/\(name)").path
+    }
+
     /// Loaded once per test process; loading is cheap but the tests are many.
     static let pipeline: Result<NERPipeline, any Error> = Result { try NERPipeline(modelDirectory: modelDirectory) }
 

@@ -2,8 +2,6 @@
 import os
 from dataclasses import dataclass
 
-from transformers import BertTokenizerFast
-
 
 @dataclass
 class Sentence:
@@ -52,6 +50,9 @@ def spans_from_tags(tags, scheme="BIOES"):
 
 
 def tokenizer_for(vocab_path, do_lower_case=True):
+    # Imported here so that the corpus readers work without transformers (tools/build_dictionary.py).
+    from transformers import BertTokenizerFast
+
     return BertTokenizerFast(vocab=vocab_path, do_lower_case=do_lower_case,
                              tokenize_chinese_chars=True, strip_accents=None)
 
