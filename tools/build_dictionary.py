@@ -5,10 +5,14 @@
       every ORG mention of MSRA *train*, for `ner eval --dictionary` on MSRA test (train only: the
       dictionary must not know the test labels).
 
-A word tagged with more than one type in the corpus is ambiguous: it is kept only when one type holds
-at least `--majority` of its mentions, else dropped (a forced entity would be wrong on the rest).
-`--min-count` drops rare mentions; `--min-length` drops one-character words, which would force an
-entity on every occurrence of a common character.
+A dictionary entry forces its word to be an entity *everywhere*, so a word is kept only if that is
+usually right in the corpus itself:
+  * `--min-precision` (default 0.8): at least this share of the word's occurrences in the corpus
+    text are exactly that entity — MSRA tags 经济 or 学校 as ORG a few times (inside names the
+    annotators cut short) among thousands of plain uses; forcing them would be wrong almost always;
+  * `--majority`: one type holds at least this share of its mentions (else ambiguous, dropped);
+  * `--min-count` drops rare mentions; `--min-length` one-character words.
+`--min-precision 0` keeps every mention (to measure what an unfiltered dictionary does).
 """
 import argparse
 import collections
@@ -19,9 +23,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nerlib.data import read_char_tag_file, spans_from_tags  # noqa: E402
 
 
-def mentions(path, scheme):
+def mentions(sentences, scheme):
     counts = collections.defaultdict(collections.Counter)
-    for sentence in read_char_tag_file(path):
+    for sentence in sentences:
         for start, end, kind in spans_from_tags(sentence.tags, scheme):
             counts[sentence.text[start:end]][kind] += 1
     return counts
@@ -35,11 +39,14 @@ def main():
     parser.add_argument("--min-count", type=int, default=1)
     parser.add_argument("--min-length", type=int, default=2)
     parser.add_argument("--majority", type=float, default=0.9)
+    parser.add_argument("--min-precision", type=float, default=0.8)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     wanted = set(args.types.split(","))
-    kept, ambiguous = [], 0
-    for word, types in mentions(args.data, args.scheme).items():
+    sentences = read_char_tag_file(args.data)
+    text = "\n".join(s.text for s in sentences)
+    kept, ambiguous, imprecise = [], 0, 0
+    for word, types in mentions(sentences, args.scheme).items():
         kind, count = types.most_common(1)[0]
         total = sum(types.values())
         if kind not in wanted or total < args.min_count or len(word) < args.min_length or "\t" in word or not word.strip():
@@ -47,13 +54,18 @@ def main():
         if count < args.majority * total:
             ambiguous += 1
             continue
+        if args.min_precision > 0 and count < args.min_precision * text.count(word):
+            imprecise += 1
+            continue
         kept.append((word, kind))
     kept.sort()
     with open(args.out, "w", encoding="utf-8") as f:
-        f.write(f"# built by tools/build_dictionary.py from {os.path.basename(args.data)}: types {args.types}\n")
+        f.write(f"# built by tools/build_dictionary.py from {os.path.basename(args.data)}: types {args.types}, "
+                f"min precision {args.min_precision}\n")
         for word, kind in kept:
             f.write(f"{word}\t{kind}\n")
-    print(f"{args.out}: {len(kept)} entries ({ambiguous} ambiguous words dropped)", file=sys.stderr)
+    print(f"{args.out}: {len(kept)} entries ({ambiguous} ambiguous words, {imprecise} words mostly not that entity dropped)",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

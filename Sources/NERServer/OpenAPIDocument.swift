@@ -1,8 +1,12 @@
 /// `GET /openapi.json`: the API contract, with the configured limits filled in so that generated
-/// clients and schemathesis see the real bounds.
+/// clients and schemathesis see the real bounds — and, once the model is loaded, its entity types.
 enum OpenAPIDocument {
-    static func json(configuration c: some ServerArguments) -> String {
-        #"""
+    static func json(configuration c: some ServerArguments, entityTypes: [String]? = nil) -> String {
+        func list(_ values: [String]) -> String { "[" + values.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
+        let typeEnum = entityTypes.map { #", "enum": \#(list($0))"# } ?? ""
+        let entryTypeEnum = entityTypes.map { #", "enum": \#(list($0 + ["O"]))"# } ?? ""
+        let unprocessable = ##""422": {"$ref": "#/components/responses/Unprocessable"},"##
+        return #"""
         {
           "openapi": "3.0.3",
           "info": {
@@ -16,11 +20,12 @@ enum OpenAPIDocument {
                 "summary": "Recognise the entities of one text",
                 "operationId": "recognize",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RecognizeRequest"},
-                  "example": {"text": "马云在杭州阿里巴巴总部发表演讲"}}}},
+                  "example": {"text": "马云在杭州阿里巴巴总部发表演讲", "dictionary": [{"word": "阿里巴巴", "type": "ORG"}, {"word": "杭州", "type": "LOC"}]}}}},
                 "responses": {
                   "200": {"description": "Entities in text order", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RecognizeResponse"}}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "413": {"$ref": "#/components/responses/TooLarge"},
+                  \#(unprocessable)
                   "503": {"$ref": "#/components/responses/Unavailable"}
                 }
               }
@@ -35,6 +40,7 @@ enum OpenAPIDocument {
                   "200": {"description": "One result per input text, same order", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchRecognizeResponse"}}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "413": {"$ref": "#/components/responses/TooLarge"},
+                  \#(unprocessable)
                   "503": {"$ref": "#/components/responses/Unavailable"}
                 }
               }
@@ -99,20 +105,44 @@ enum OpenAPIDocument {
             "schemas": {
               "RecognizeRequest": {
                 "type": "object", "required": ["text"], "additionalProperties": false,
-                "properties": {"text": {"type": "string", "maxLength": \#(c.maxTextCharacters), "description": "Empty text gives no entities"}}
+                "properties": {
+                  "text": {"type": "string", "maxLength": \#(c.maxTextCharacters), "description": "Empty text gives no entities"},
+                  "dictionary": {"$ref": "#/components/schemas/Dictionary"},
+                  "types": {"$ref": "#/components/schemas/Types"}
+                }
               },
               "BatchRecognizeRequest": {
                 "type": "object", "required": ["texts"], "additionalProperties": false,
-                "properties": {"texts": {"type": "array", "maxItems": \#(c.maxBatchItems), "items": {"type": "string", "maxLength": \#(c.maxTextCharacters)}}}
+                "properties": {
+                  "texts": {"type": "array", "maxItems": \#(c.maxBatchItems), "items": {"type": "string", "maxLength": \#(c.maxTextCharacters)}},
+                  "dictionary": {"$ref": "#/components/schemas/Dictionary"},
+                  "types": {"$ref": "#/components/schemas/Types"}
+                }
+              },
+              "Dictionary": {
+                "type": "array", "maxItems": \#(c.maxDictionaryEntries),
+                "description": "Entries merged over the server's dictionary (this request's win a conflict): each forces its word to be one entity of its type, or blocks it (type O). Matched leftmost-longest on word-piece boundaries; Latin letters case-insensitively.",
+                "items": {
+                  "type": "object", "required": ["word", "type"], "additionalProperties": false,
+                  "properties": {
+                    "word": {"type": "string", "minLength": 1, "maxLength": \#(RequestDecoding.maxDictionaryWordCharacters), "pattern": "\\S", "description": "Not only white space; one word may not have two types in one request"},
+                    "type": {"type": "string", "description": "An entity type of the model, or O to block the word"\#(entryTypeEnum)}
+                  }
+                }
+              },
+              "Types": {
+                "type": "array", "description": "Return only entities of these types (all when absent)",
+                "items": {"type": "string"\#(typeEnum)}
               },
               "Entity": {
-                "type": "object", "required": ["word", "start", "end", "type", "score", "color"], "additionalProperties": false,
+                "type": "object", "required": ["word", "start", "end", "type", "score", "source", "color"], "additionalProperties": false,
                 "properties": {
                   "word": {"type": "string", "description": "text[start..<end]"},
                   "start": {"type": "integer", "minimum": 0, "description": "Code-point offset of the first character"},
                   "end": {"type": "integer", "minimum": 1, "description": "Code-point offset after the last character"},
                   "type": {"type": "string", "description": "Entity type from the model's labels, e.g. PER, LOC, ORG"},
-                  "score": {"type": "number", "minimum": 0, "maximum": 1, "description": "Product of the CRF marginal probabilities of the entity's tags"},
+                  "score": {"type": "number", "minimum": 0, "maximum": 1, "description": "Product of the CRF marginal probabilities of the entity's tags; for a dictionary entity, the model's own (unconstrained) probability of it"},
+                  "source": {"type": "string", "enum": ["model", "dictionary"], "description": "dictionary: forced by a dictionary entry"},
                   "color": {"type": "string", "enum": ["red", "cyan", "yellow", "magenta"], "description": "PER red, LOC cyan, ORG yellow, other types magenta"}
                 }
               },
@@ -133,7 +163,8 @@ enum OpenAPIDocument {
                 "properties": {
                   "name": {"type": "string"}, "version": {"type": "string"}, "state": {"type": "string"},
                   "model": {"type": "object", "nullable": true},
-                  "configuration": {"type": "object"}
+                  "configuration": {"type": "object"},
+                  "dictionary": {"type": "object", "description": "The server's dictionary: path, entries, loadedAt, reloads, failedReloads, lastError"}
                 }
               },
               "Error": {
@@ -145,7 +176,9 @@ enum OpenAPIDocument {
             "responses": {
               "BadRequest": {"description": "Invalid UTF-8, invalid JSON, or a missing, unknown or wrongly typed field",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-              "TooLarge": {"description": "Body over \#(c.maxBodyBytes) bytes, a text over \#(c.maxTextCharacters) characters, or more than \#(c.maxBatchItems) texts",
+              "TooLarge": {"description": "Body over \#(c.maxBodyBytes) bytes, a text over \#(c.maxTextCharacters) characters, more than \#(c.maxBatchItems) texts, more than \#(c.maxDictionaryEntries) dictionary entries or a dictionary word over \#(RequestDecoding.maxDictionaryWordCharacters) characters",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "Unprocessable": {"description": "invalid_dictionary (an empty word, a type the model lacks, one word with two types) or invalid_types",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "Unavailable": {"description": "Model loading, server draining, or queue full; retry after Retry-After seconds",
                 "headers": {"Retry-After": {"schema": {"type": "integer"}}},

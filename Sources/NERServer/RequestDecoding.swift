@@ -137,9 +137,14 @@ private func checkFields(_ container: KeyedDecodingContainer<FieldKey>, allowed:
 extension RecognizeOptions {
     static let fields = ["dictionary", "types"]
 
+    /// Absent fields are nil; `null` is a wrongly typed field, as the schema says.
     fileprivate init(from container: KeyedDecodingContainer<FieldKey>) throws {
-        dictionary = try container.decodeIfPresent([DictionaryEntryPayload].self, forKey: FieldKey(stringValue: "dictionary"))
-        types = try container.decodeIfPresent([String].self, forKey: FieldKey(stringValue: "types"))
+        func field<T: Decodable>(_ name: String) throws -> T? {
+            let key = FieldKey(stringValue: name)
+            return container.contains(key) ? try container.decode(T.self, forKey: key) : nil
+        }
+        dictionary = try field("dictionary")
+        types = try field("types")
     }
 }
 

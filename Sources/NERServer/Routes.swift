@@ -16,7 +16,8 @@ struct Routes: Sendable {
         router.get("/docs") { _, _ in Self.html(APIDocsPage.html(configuration: service.configuration)) }
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(configuration: service.configuration))))
+                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(configuration: service.configuration,
+                                                                               entityTypes: service.state.model?.pipeline.entityTypes))))
         }
         router.get("/health") { _, _ in try health() }
         router.get("/ready") { _, _ in try ready() }

@@ -3,8 +3,10 @@
 ///
 /// The API's offsets are Unicode code points; JavaScript strings index UTF-16 units, so the page
 /// slices `Array.from(text)` (one element per code point) — emoji and other characters outside
-/// the BMP then highlight correctly. `/?text=…` pre-fills the text and `&run` submits it (links,
-/// and the headless-browser test in Tests/integration/browser.sh).
+/// the BMP then highlight correctly. `/?text=…` pre-fills the text, `&dictionary=…` the optional
+/// dictionary box (one `word TYPE` a line, sent as the request's `dictionary`), and `&run` submits
+/// it (links, and the headless-browser test in Tests/integration/browser.sh). Entities a dictionary
+/// forced are drawn with a dashed frame and a ◆.
 enum WebPage {
     static let html = #"""
     <!doctype html>
@@ -40,6 +42,9 @@ enum WebPage {
     #result{white-space:pre-wrap;word-break:break-word;font-size:1.15rem;line-height:2.1;min-height:2rem}
     .entity{padding:.1rem .2rem;border-radius:3px;border-bottom:2px solid currentColor;cursor:help}
     .entity sub{font-size:.6rem;letter-spacing:.05em;margin-left:.15rem;opacity:.85}
+    .entity.dictionary{outline:1px dashed currentColor;outline-offset:1px}
+    details{margin-top:.8rem}summary{cursor:pointer;color:var(--dim)}
+    #dictionary{min-height:4rem;margin-top:.5rem}
     .c-red{color:var(--red);background:rgba(255,56,96,.14);text-shadow:0 0 6px rgba(255,56,96,.7)}
     .c-cyan{color:var(--cyan);background:rgba(0,240,255,.12);text-shadow:0 0 6px rgba(0,240,255,.7)}
     .c-yellow{color:var(--yellow);background:rgba(248,242,114,.12);text-shadow:0 0 6px rgba(248,242,114,.6)}
@@ -57,6 +62,10 @@ enum WebPage {
       <div class="panel">
         <label for="text" class="sub">TEXT INPUT</label>
         <textarea id="text" spellcheck="false">新华社北京电，国家主席江泽民今天在人民大会堂会见了美国总统克林顿和微软公司董事长比尔·盖茨。</textarea>
+        <details id="dictionary-box">
+          <summary>DICTIONARY (optional) — one <code>word TYPE</code> a line; TYPE O blocks the word</summary>
+          <textarea id="dictionary" spellcheck="false" placeholder="阿里巴巴 ORG&#10;杭州 LOC&#10;小米 O"></textarea>
+        </details>
         <div class="row">
           <button id="run" type="button">ANALYSE ▶</button>
           <span id="status"></span>
@@ -68,12 +77,13 @@ enum WebPage {
           <span><i class="swatch c-red" style="background:var(--red)"></i>PER 人名</span>
           <span><i class="swatch c-cyan" style="background:var(--cyan)"></i>LOC 地名</span>
           <span><i class="swatch c-yellow" style="background:var(--yellow)"></i>ORG 机构</span>
+          <span>◆ from the dictionary</span>
         </div>
         <div id="result" aria-live="polite"></div>
       </div>
       <div class="panel">
         <table id="entities">
-          <thead><tr><th>#</th><th>entity</th><th>type</th><th>start</th><th>end</th><th>score</th></tr></thead>
+          <thead><tr><th>#</th><th>entity</th><th>type</th><th>start</th><th>end</th><th>score</th><th>source</th></tr></thead>
           <tbody></tbody>
         </table>
       </div>
@@ -102,20 +112,37 @@ enum WebPage {
         result.append(chars.slice(position, e.start).join(""));
         const span = document.createElement("span");
         const colour = KNOWN[e.color] ? e.color : "magenta";
-        span.className = "entity c-" + colour;
+        const fromDictionary = e.source === "dictionary";
+        span.className = "entity c-" + colour + (fromDictionary ? " dictionary" : "");
         span.dataset.type = e.type; span.dataset.start = e.start; span.dataset.end = e.end;
-        span.title = e.type + " · score " + e.score.toFixed(4) + " · [" + e.start + ", " + e.end + ")";
+        span.dataset.source = e.source || "model";
+        span.title = e.type + " · score " + e.score.toFixed(4) + " · [" + e.start + ", " + e.end + ")" +
+          (fromDictionary ? " · from the dictionary (score: the model's own probability)" : "");
         span.textContent = chars.slice(e.start, e.end).join("");
-        const tag = document.createElement("sub"); tag.textContent = e.type; span.append(tag);
+        const tag = document.createElement("sub"); tag.textContent = e.type + (fromDictionary ? "◆" : ""); span.append(tag);
         result.append(span);
         position = e.end;
       }
       result.append(chars.slice(position).join(""));
       sorted.forEach((e, i) => {
         const row = body.insertRow();
-        for (const value of [i + 1, e.word, e.type, e.start, e.end, e.score.toFixed(4)]) row.insertCell().textContent = value;
+        for (const value of [i + 1, e.word, e.type, e.start, e.end, e.score.toFixed(4), e.source || "model"]) row.insertCell().textContent = value;
         row.cells[1].className = "c-" + (KNOWN[e.color] ? e.color : "magenta");
       });
+    }
+
+    // The dictionary box: "word TYPE" (or word<TAB>TYPE) a line; the type is the last field, so
+    // words may hold spaces. Blank lines and # comments are skipped.
+    function dictionaryEntries() {
+      const entries = [];
+      $("dictionary").value.split("\n").forEach((line, index) => {
+        const trimmed = line.trim();
+        if (!trimmed || trimmed.startsWith("#")) return;
+        const match = trimmed.match(/^(.*\S)\s+(\S+)$/);
+        if (!match) throw new Error("dictionary line " + (index + 1) + ": expected 'word TYPE', e.g. 阿里巴巴 ORG");
+        entries.push({word: match[1], type: match[2]});
+      });
+      return entries;
     }
 
     async function analyse() {
@@ -123,8 +150,11 @@ enum WebPage {
       showError(""); button.disabled = true; $("status").textContent = "analysing…";
       const started = performance.now();
       try {
+        const request = {text};
+        const dictionary = dictionaryEntries();
+        if (dictionary.length) request.dictionary = dictionary;
         const response = await fetch("/ner", {method: "POST", headers: {"Content-Type": "application/json"},
-                                              body: JSON.stringify({text})});
+                                              body: JSON.stringify(request)});
         let payload = null;
         try { payload = await response.json(); } catch (_) { /* not JSON: reported below */ }
         if (!response.ok) {
@@ -148,6 +178,7 @@ enum WebPage {
     $("text").addEventListener("keydown", e => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) analyse(); });
     const params = new URLSearchParams(location.search);
     if (params.has("text")) $("text").value = params.get("text");
+    if (params.has("dictionary")) { $("dictionary").value = params.get("dictionary"); $("dictionary-box").open = true; }
     if (params.has("run")) $("run").click();
     </script>
     </body>

@@ -181,4 +181,23 @@ struct CRFTests {
             if constraints.forcesEntities { #expect(abs((decoded.modelProbabilities?[t] ?? -1) - unconstrained) < 1e-9) }
         }
     }
+
+    @Test("forward–backward stays finite when constraints force a path through 'forbidden' (−10000) transitions")
+    func forbiddenTransitions() throws {
+        // Two labels; 0 → 1 and 1 → 0 forbidden, as constrained CRFs (AdaSeq) write them.
+        let crf = CRF(transitions: [0, -10_000, -10_000, 0], startTransitions: [0, 0], endTransitions: [0, 0])
+        let emissions = Matrix(rows: 3, columns: 2, storage: [5, 0, -800, 0, 5, 0])
+        var constraints = TagConstraints(steps: 3, labels: 2)
+        constraints.force(0, to: 0)
+        constraints.force(2, to: 1)
+        let path = emissions.withSlice { crf.viterbi($0, constraints: constraints) }
+        #expect(path.first == 0 && path.last == 1)
+        let marginals = emissions.withSlice { crf.marginals($0, constraints: constraints) }
+        #expect(marginals.storage.allSatisfy { $0.isFinite })
+        for t in 0..<3 { #expect(abs(marginals[t, 0] + marginals[t, 1] - 1) < 1e-6) }
+        #expect(marginals[0, 0] == 1 && marginals[2, 1] == 1)
+        // Unconstrained, the −800 emission costs nothing its row can show, and every row sums to 1.
+        let free = crf.marginals(emissions)
+        #expect(free.storage.allSatisfy { $0.isFinite } && abs(free[1, 1] - 1) < 1e-6)
+    }
 }

@@ -88,6 +88,7 @@ struct DictionaryRouteTests {
                  #"field 'dictionary' must be an array of {"word": …, "type": …} objects"#),
                 (#"{"text":"x","dictionary":["a"]}"#, .badRequest, "invalid_field", #"field 'dictionary[0]' must be an object {"word": …, "type": …}"#),
                 (#"{"text":"x","types":"PER"}"#, .badRequest, "invalid_field", "field 'types' must be an array of strings"),
+                (#"{"text":"x","types":null}"#, .badRequest, "invalid_field", "field 'types' must be an array of strings"),
                 (#"{"text":"x","dictionnary":[]}"#, .badRequest, "invalid_field", "unknown field 'dictionnary'; allowed: 'text', 'dictionary', 'types'"),
                 (#"{"texts":["x"],"dictionary":[{"word":"x","type":"BAD"}]}"#, .unprocessableContent, "invalid_dictionary",
                  "dictionary[0]: unknown type 'BAD'; the model's types are LOC, ORG, PER, and O blocks a word"),

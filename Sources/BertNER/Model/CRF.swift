@@ -9,6 +9,10 @@ package struct CRF: Sendable {
     package let transitions: [Double]  // row-major [from, to]
     package let startTransitions: [Double]
     package let endTransitions: [Double]
+    /// exp of the parameters for forward–backward; below −300 a score counts as −300, which keeps
+    /// a forced path through a "forbidden" (−10000) transition representable and changes no
+    /// probability a Float can show.
+    private let potentials: (transitions: [Double], start: [Double], end: [Double])
 
     package init(transitions: [Float], startTransitions: [Float], endTransitions: [Float]) {
         labelCount = startTransitions.count
@@ -17,6 +21,8 @@ package struct CRF: Sendable {
         self.transitions = transitions.map(Double.init)
         self.startTransitions = startTransitions.map(Double.init)
         self.endTransitions = endTransitions.map(Double.init)
+        func potential(_ score: Float) -> Double { exp(max(Double(score), -300)) }
+        potentials = (transitions.map(potential), startTransitions.map(potential), endTransitions.map(potential))
     }
 
     package init(weights: SafeTensorsFile, prefix: String = "crf", labelCount: Int) throws {
@@ -79,8 +85,7 @@ package struct CRF: Sendable {
     /// log Z: the log-sum-exp over all tag paths.
     package func logPartition(_ emissions: Matrix) -> Double {
         guard emissions.rows > 0 else { return 0 }
-        let alphas = emissions.withSlice { forwardLogAlphas(Emissions(values: $0, constraints: nil)) }
-        return logSumExp((0..<labelCount).map { alphas[(emissions.rows - 1) * labelCount + $0] + endTransitions[$0] })
+        return emissions.withSlice { forwardBackward(Emissions(values: $0, constraints: nil)).logZ }
     }
 
     /// p(tag at step t = j | emissions) by forward–backward, `[steps, labels]`; rows sum to 1.
@@ -92,41 +97,68 @@ package struct CRF: Sendable {
     /// distribution restricted to the allowed paths (disallowed tags get 0, rows still sum to 1).
     package func marginals(_ emissions: MatrixSlice, constraints: TagConstraints? = nil) -> Matrix {
         precondition(emissions.columns == labelCount, "emissions have \(emissions.columns) labels, CRF \(labelCount)")
-        let steps = emissions.rows, l = labelCount
-        guard steps > 0 else { return Matrix(zeros: 0, l) }
-        let emission = Emissions(values: emissions, constraints: constraints)
-        let alphas = forwardLogAlphas(emission)
-        var betas = [Double](repeating: 0, count: steps * l)
-        for tag in 0..<l { betas[(steps - 1) * l + tag] = endTransitions[tag] }
-        var terms = [Double](repeating: 0, count: l)
-        for t in stride(from: steps - 2, through: 0, by: -1) {
-            for from in 0..<l {
-                for to in 0..<l {
-                    terms[to] = transition(from, to) + emission[t + 1, to] + betas[(t + 1) * l + to]
-                }
-                betas[t * l + from] = logSumExp(terms)
-            }
-        }
-        let logZ = logSumExp((0..<l).map { alphas[(steps - 1) * l + $0] + endTransitions[$0] })
-        var result = Matrix(zeros: steps, l)
-        for i in 0..<(steps * l) {
-            result.storage[i] = Float(exp(alphas[i] + betas[i] - logZ))
-        }
-        return result
+        guard emissions.rows > 0 else { return Matrix(zeros: 0, labelCount) }
+        return forwardBackward(Emissions(values: emissions, constraints: constraints)).marginals
     }
 
-    private func forwardLogAlphas(_ emission: Emissions) -> [Double] {
+    /// Forward–backward in probability space with per-step normalisation (Rabiner's scaling):
+    /// each step costs L² multiply-adds and L exponentials, where log-space recursions cost L²
+    /// exponentials — the difference between the CRF being a tenth of an int8 `ner eval` and
+    /// being noise. Emission potentials are exp(e − max allowed e) per step; transition
+    /// potentials are exp(max(T, −300)) (see `potentials`), so every allowed step keeps a
+    /// non-zero mass and nothing overflows or underflows to 0/0.
+    private func forwardBackward(_ emission: Emissions) -> (marginals: Matrix, logZ: Double) {
         let steps = emission.values.rows, l = labelCount
-        var alphas = [Double](repeating: 0, count: steps * l)
-        for tag in 0..<l { alphas[tag] = startTransitions[tag] + emission[0, tag] }
-        var terms = [Double](repeating: 0, count: l)
-        for t in stride(from: 1, to: steps, by: 1) {
-            for to in 0..<l {
-                for from in 0..<l { terms[from] = alphas[(t - 1) * l + from] + transition(from, to) }
-                alphas[t * l + to] = logSumExp(terms) + emission[t, to]
-            }
+        // psi[t * l + j]: emission potential; shifts[t]: the maximum taken out of step t.
+        var psi = [Double](repeating: 0, count: steps * l)
+        var logZ = 0.0
+        for t in 0..<steps {
+            var largest = -Double.infinity
+            for j in 0..<l { largest = max(largest, emission[t, j]) }
+            for j in 0..<l { psi[t * l + j] = exp(emission[t, j] - largest) }
+            logZ += largest
         }
-        return alphas
+        var alphas = [Double](repeating: 0, count: steps * l)
+        var sum = 0.0
+        for j in 0..<l { alphas[j] = potentials.start[j] * psi[j]; sum += alphas[j] }
+        for j in 0..<l { alphas[j] /= sum }
+        logZ += log(sum)
+        for t in stride(from: 1, to: steps, by: 1) {
+            sum = 0
+            for to in 0..<l {
+                var total = 0.0
+                for from in 0..<l { total += alphas[(t - 1) * l + from] * potentials.transitions[from * l + to] }
+                alphas[t * l + to] = total * psi[t * l + to]
+                sum += alphas[t * l + to]
+            }
+            for j in 0..<l { alphas[t * l + j] /= sum }
+            logZ += log(sum)
+        }
+        var betas = [Double](repeating: 0, count: steps * l)
+        var last = 0.0
+        for j in 0..<l {
+            betas[(steps - 1) * l + j] = potentials.end[j]
+            last += alphas[(steps - 1) * l + j] * potentials.end[j]
+        }
+        logZ += log(last)
+        for t in stride(from: steps - 2, through: 0, by: -1) {
+            sum = 0
+            for from in 0..<l {
+                var total = 0.0
+                for to in 0..<l { total += potentials.transitions[from * l + to] * psi[(t + 1) * l + to] * betas[(t + 1) * l + to] }
+                betas[t * l + from] = total
+                sum += total
+            }
+            // Any positive scale per step cancels in the per-row normalisation below.
+            for j in 0..<l { betas[t * l + j] /= sum }
+        }
+        var result = Matrix(zeros: steps, l)
+        for t in 0..<steps {
+            var row = 0.0
+            for j in 0..<l { row += alphas[t * l + j] * betas[t * l + j] }
+            for j in 0..<l { result.storage[t * l + j] = Float(alphas[t * l + j] * betas[t * l + j] / row) }
+        }
+        return (result, logZ)
     }
 
     /// Emission scores in Double, −∞ where the constraints disallow the tag: the one change that
@@ -140,11 +172,5 @@ package struct CRF: Sendable {
             if let constraints, !constraints.allows(step, label) { return -.infinity }
             return Double(values[step, label])
         }
-    }
-
-    private func logSumExp(_ values: [Double]) -> Double {
-        let largest = values.max() ?? -Double.infinity
-        guard largest.isFinite else { return largest }
-        return largest + log(values.reduce(0) { $0 + exp($1 - largest) })
     }
 }
