@@ -7,7 +7,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MODEL ?= $(if $(wildcard Weights/default/model.safetensors),Weights/default,Tests/Fixtures/tiny)
 
-.PHONY: run tag-example bench-compare bench-http test test-deploy test-api test-browser test-cluster test-serve-load docs fuzz test-tools build release deps venv fixtures bench eval clean
+.PHONY: run tag-example bench-compare bench-http bench-dictionary test test-deploy test-api test-browser test-cluster test-serve-load docs fuzz test-tools build release deps venv fixtures bench eval clean
 
 ## Install OpenBLAS (headers + pkg-config file; fp32) and oneDNN (int8/bf16) when they are missing.
 deps:
@@ -87,6 +87,11 @@ BENCH_HTTP_ARGS ?=
 bench-http: release venv
 	$(VENV)/bin/pip install -q -r Benchmarks/compare/requirements.txt
 	$(VENV)/bin/python Benchmarks/http/http_compare.py $(BENCH_HTTP_ARGS)
+
+## A 1,000,000-entry dictionary: load time, memory, and what matching adds to `ner eval` on MSRA
+## test (needs ../shared/data/msra). Docs/DICTIONARIES.md, "Scale".
+bench-dictionary: release
+	python3 Benchmarks/dictionary/dictionary_bench.py $(BENCH_DICTIONARY_ARGS)
 
 ## The library's documentation (DocC): getting-started article and API reference, as a static site
 ## in .build/docs (open .build/docs/documentation/bertner/index.html through any static file server).

@@ -18,6 +18,7 @@ let decoding: RequestDecoding = {
     var configuration = ServerConfiguration()
     configuration.maxTextCharacters = 512
     configuration.maxBatchItems = 8
+    configuration.maxDictionaryEntries = 16
     return RequestDecoding(configuration: configuration)
 }()
 
@@ -46,14 +47,23 @@ func checkDecoding(_ bytes: UnsafeRawBufferPointer, batch: Bool) {
         if batch {
             let request = try decoding.batchRequest(from: buffer)
             precondition(request.texts.count <= 8 && request.texts.allSatisfy { $0.unicodeScalars.count <= 512 })
+            checkOptions(request.options)
         } else {
             let request = try decoding.recognizeRequest(from: buffer)
             precondition(request.text.unicodeScalars.count <= 512)
+            checkOptions(request.options)
         }
     } catch {
         precondition((400..<500).contains(error.status.code), "unexpected status \(error.status)")
         precondition(!error.message.isEmpty)
     }
+}
+
+/// A decoded dictionary is within the bounds the server promises.
+func checkOptions(_ options: RecognizeOptions) {
+    guard let entries = options.dictionary else { return }
+    precondition(entries.count <= 16)
+    precondition(entries.allSatisfy { $0.word.unicodeScalars.count <= RequestDecoding.maxDictionaryWordCharacters })
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
