@@ -21,6 +21,8 @@ public final class DictionaryStore: Sendable {
     }
 
     private let state: Mutex<(dictionary: EntityDictionary, status: Status)>
+    /// Held for a whole load, so that two overlapping reloads cannot swap an older file in last.
+    private let loading = Mutex(())
 
     init(path: String?) {
         state = Mutex((.empty, Status(path: path)))
@@ -35,6 +37,11 @@ public final class DictionaryStore: Sendable {
     /// Returns the new entry count; throws (and keeps the old dictionary) otherwise.
     @discardableResult
     func load(for pipeline: NERPipeline, isReload: Bool) throws(DictionaryError) -> Int {
+        let result: Result<Int, DictionaryError> = loading.withLock { _ in Result { () throws(DictionaryError) in try read(for: pipeline, isReload: isReload) } }
+        return try result.get()
+    }
+
+    private func read(for pipeline: NERPipeline, isReload: Bool) throws(DictionaryError) -> Int {
         guard let path = status.path else { return 0 }
         let started = ContinuousClock.now
         let dictionary: EntityDictionary

@@ -15,24 +15,19 @@ struct InferenceService: Service {
         do {
             pipeline = try await loadAndWarmUp()
         } catch {
-            server.state.markFailed(String(describing: error))
-            server.logger.critical("model failed to load", metadata: ["model": "\(server.configuration.modelDirectory)", "error": "\(error)"])
+            // A dictionary that cannot be read is a configuration error: it fails like a bad model.
+            let what = error is DictionaryError ? "dictionary" : "model"
+            server.state.markFailed(error is DictionaryError ? "dictionary: \(error)" : String(describing: error))
+            server.logger.critical("\(what) failed to load", metadata: ["model": "\(server.configuration.modelDirectory)", "error": "\(error)"])
             throw error
         }
         let loadTime = ContinuousClock.now - started
         server.metrics.recordModelLoad(loadTime)
         if let path = server.configuration.dictionaryPath {
-            // A dictionary that cannot be read is a configuration error: fail like a bad model.
-            do {
-                let entries = try server.dictionaries.load(for: pipeline, isReload: false)
-                server.metrics.recordDictionary(entries: entries, reloaded: nil)
-                server.logger.info("dictionary loaded", metadata: ["dictionary": "\(path)", "entries": "\(entries)",
-                                                                    "seconds": "\(server.dictionaries.status.loadSeconds ?? 0)"])
-            } catch {
-                server.state.markFailed("dictionary: \(error)")
-                server.logger.critical("dictionary failed to load", metadata: ["error": "\(error)"])
-                throw error
-            }
+            let status = server.dictionaries.status
+            server.metrics.recordDictionary(entries: status.entries, reloaded: nil)
+            server.logger.info("dictionary loaded", metadata: ["dictionary": "\(path)", "entries": "\(status.entries)",
+                                                                "seconds": "\(status.loadSeconds ?? 0)"])
         }
         server.state.markReady(with: .init(pipeline: pipeline, info: ModelInfo(pipeline: pipeline, directory: server.configuration.modelDirectory)))
         let kernels = BLASKernels.current()
@@ -51,8 +46,9 @@ struct InferenceService: Service {
         }
     }
 
-    /// Loading maps and converts the weights: blocking work, kept off the concurrency pool. The
-    /// warm-up pass touches every weight page and sizes the allocator before the first request.
+    /// Loading maps and converts the weights (and reads the dictionary): blocking work, kept off the
+    /// concurrency pool. The warm-up pass touches every weight page and sizes the allocator before
+    /// the first request.
     private func loadAndWarmUp() async throws -> NERPipeline {
         let server = server
         return try await withCheckedThrowingContinuation { continuation in
@@ -60,6 +56,8 @@ struct InferenceService: Service {
                 continuation.resume(with: Result {
                     let pipeline = server.configure(try server.loader())
                     _ = try pipeline.recognize("新华社北京电，国务院总理在人民大会堂会见了外宾。")
+                    // Needs the model's types; parsing a large file is blocking work too.
+                    try server.dictionaries.load(for: pipeline, isReload: false)
                     return pipeline
                 })
             }

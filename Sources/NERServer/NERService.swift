@@ -89,7 +89,9 @@ public final class NERService: Sendable {
     /// Serves until SIGTERM/SIGINT, then drains (see `DrainService`) and returns.
     public func run(onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) async throws {
         let group = ServiceGroup(configuration: .init(
-            services: [application(onServerRunning: onServerRunning), DrainService(server: self), DictionaryReloadService(server: self)],
+            // Shut down in reverse order: draining first, the SIGHUP listener last (a reload in
+            // progress must not delay the drain).
+            services: [DictionaryReloadService(server: self), application(onServerRunning: onServerRunning), DrainService(server: self)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

@@ -2,9 +2,13 @@
 /// clients and schemathesis see the real bounds — and, once the model is loaded, its entity types.
 enum OpenAPIDocument {
     static func json(configuration c: some ServerArguments, entityTypes: [String]? = nil) -> String {
-        func list(_ values: [String]) -> String { "[" + values.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
-        let typeEnum = entityTypes.map { #", "enum": \#(list($0))"# } ?? ""
-        let entryTypeEnum = entityTypes.map { #", "enum": \#(list($0 + ["O"]))"# } ?? ""
+        func list(_ values: [String]) -> String {
+            "[" + values.map { value in var out = ""; ResponseJSON.writeString(value, into: &out); return out }.joined(separator: ", ") + "]"
+        }
+        // Without a loaded model (or one without entity types) the types are left open.
+        let types = entityTypes.flatMap { $0.isEmpty ? nil : $0 }
+        let typeEnum = types.map { #", "enum": \#(list($0))"# } ?? ""
+        let entryTypeEnum = types.map { #", "enum": \#(list($0 + ["O"]))"# } ?? ""
         let unprocessable = ##""422": {"$ref": "#/components/responses/Unprocessable"},"##
         return #"""
         {
@@ -121,7 +125,7 @@ enum OpenAPIDocument {
               },
               "Dictionary": {
                 "type": "array", "maxItems": \#(c.maxDictionaryEntries),
-                "description": "Entries merged over the server's dictionary (this request's win a conflict): each forces its word to be one entity of its type, or blocks it (type O). Matched leftmost-longest on word-piece boundaries; Latin letters case-insensitively.",
+                "description": "Entries merged over the server's dictionary: each forces its word to be one entity of its type, or blocks it (type O). For the same word this request's entry decides; otherwise the longest entry at the leftmost position wins, whichever dictionary holds it. Matched on word-piece boundaries; letters case-insensitively.",
                 "items": {
                   "type": "object", "required": ["word", "type"], "additionalProperties": false,
                   "properties": {
@@ -164,7 +168,7 @@ enum OpenAPIDocument {
                   "name": {"type": "string"}, "version": {"type": "string"}, "state": {"type": "string"},
                   "model": {"type": "object", "nullable": true},
                   "configuration": {"type": "object"},
-                  "dictionary": {"type": "object", "description": "The server's dictionary: path, entries, loadedAt, reloads, failedReloads, lastError"}
+                  "dictionary": {"type": "object", "description": "The server's dictionary: path, entries, loadedAt, loadSeconds, reloads, failedReloads, lastError"}
                 }
               },
               "Error": {

@@ -39,9 +39,9 @@ struct Info: ParsableCommand {
             let pipeline = try NERPipeline(model: classifier, tokenizer: try BertTokenizer(bundleDirectory: model))
             let loadStart = clock.now
             let entries = try EntityDictionary(contentsOfFile: dictionary, for: pipeline)
-            print("""
-            dictionary:  \(dictionary): \(entries.entryCount) entries,             \(String(format: "%.1f", Double(entries.byteCount) / 1_048_576)) MiB of tables,             loaded in \(String(format: "%.3f", (clock.now - loadStart).seconds)) s
-            """)
+            let size = String(format: "%.1f", Double(entries.byteCount) / 1_048_576)
+            let seconds = String(format: "%.3f", (clock.now - loadStart).seconds)
+            print("dictionary:  \(dictionary): \(entries.entryCount) entries, \(size) MiB of tables, loaded in \(seconds) s")
         }
     }
 }

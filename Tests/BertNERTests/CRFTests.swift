@@ -196,6 +196,12 @@ struct CRFTests {
         #expect(marginals.storage.allSatisfy { $0.isFinite })
         for t in 0..<3 { #expect(abs(marginals[t, 0] + marginals[t, 1] - 1) < 1e-6) }
         #expect(marginals[0, 0] == 1 && marginals[2, 1] == 1)
+        // The same with −∞ ("never") transitions, as a safetensors file may hold them.
+        let never = CRF(transitions: [0, -.infinity, -.infinity, 0], startTransitions: [0, 0], endTransitions: [0, 0])
+        let forcedPath = emissions.withSlice { never.viterbi($0, constraints: constraints) }
+        #expect(forcedPath.first == 0 && forcedPath.last == 1)
+        #expect(emissions.withSlice { never.marginals($0, constraints: constraints) }.storage.allSatisfy { $0.isFinite })
+        #expect(never.viterbi(emissions) == [1, 1, 1])  // -800 at step 1 outweighs 5 + 5
         // Unconstrained, the −800 emission costs nothing its row can show, and every row sums to 1.
         let free = crf.marginals(emissions)
         #expect(free.storage.allSatisfy { $0.isFinite } && abs(free[1, 1] - 1) < 1e-6)

@@ -34,6 +34,10 @@ struct DictionaryTests {
         #expect(dictionary.entryCount == 3)
         #expect(!dictionary.isEmpty)
         #expect(EntityDictionary.empty.isEmpty)
+        // A byte-order mark (Windows editors write one) is no part of the first line.
+        let bom = try EntityDictionary(contentsOfFile: try Self.file("\u{FEFF}阿里巴巴\tORG\n"), entityTypes: Self.types)
+        #expect(try Self.matches(bom, in: "阿里巴巴").words == ["阿里巴巴 ORG"])
+        #expect(try Self.dictionary("\u{FEFF}# a comment\n杭州\tLOC\n").entryCount == 1)
     }
 
     @Test("each malformed line is named with its file and line number", arguments: [

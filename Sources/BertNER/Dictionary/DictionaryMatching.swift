@@ -8,7 +8,8 @@ package struct DictionaryMatch: Sendable, Equatable {
 package struct DictionaryMatches: Sendable, Equatable {
     /// Non-overlapping, in text order.
     package var matches: [DictionaryMatch] = []
-    /// Occurrences skipped because they start or end inside a word piece (`pho` in `iphone`).
+    /// Positions where entries occur only across word-piece boundaries (`hon` in `iphone`), so
+    /// nothing was applied there.
     package var misaligned = 0
 
     package static let none = DictionaryMatches()
@@ -31,6 +32,7 @@ extension EntityDictionary {
         var position = 0
         while position < n {
             var best: (end: Int, layer: Int, code: UInt8)?
+            var misaligned = false
             for (index, layer) in layers.enumerated() {
                 let text = folded[index]
                 var node = DictionaryTrie.root, end = position
@@ -40,13 +42,14 @@ extension EntityDictionary {
                     let code = layer.trie.decisions[Int(next)]
                     guard code != 0 else { continue }
                     guard startingPiece[position] >= 0, endingPiece[end] >= startingPiece[position] else {
-                        result.misaligned += 1
+                        misaligned = true
                         continue
                     }
                     if end > best?.end ?? position { best = (end, index, code) }  // ties: the earlier layer
                 }
             }
             guard let best else {
+                if misaligned { result.misaligned += 1 }
                 position += 1
                 continue
             }

@@ -6,8 +6,9 @@ import Foundation
 /// the tags around a forced entity adapt to it — see `NERPipeline.dictionary`.
 ///
 /// Files hold one entry a line, `word<TAB>TYPE`, TYPE one of the model's entity types or `O`;
-/// `#` comment lines and blank lines are skipped. Words match Latin letters case-insensitively when
-/// the tokenizer lower-cases, as the model sees them.
+/// `#` comment lines and blank lines are skipped; a UTF-8 byte-order mark is ignored. With a
+/// lower-casing tokenizer, letters match case-insensitively (one-to-one lower-case mappings only;
+/// accents are not folded).
 ///
 /// A dictionary is immutable and cheap to copy (its tables are shared). `layered(over:)` puts one
 /// dictionary in front of another without copying either — how a request's entries override a
@@ -114,7 +115,9 @@ public struct EntityDictionary: Sendable {
     public init(contentsOfFile path: String, entityTypes: [String], lowercase: Bool = true) throws(DictionaryError) {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+            // Read, not mapped: a file truncated while it is parsed (an editor saving in place
+            // during a reload) must give an error, not SIGBUS.
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
         }
@@ -133,7 +136,8 @@ public struct EntityDictionary: Sendable {
         var failure: DictionaryError?
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
-            var start = 0
+            // Editors on Windows start UTF-8 files with a byte-order mark; it is no part of a word.
+            var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             while start < bytes.count, failure == nil {
                 var end = start
                 while end < bytes.count, bytes[end] != 0x0A { end += 1 }
@@ -159,8 +163,8 @@ private struct DictionaryBuilder {
     let lowercase: Bool
     let source: String
     var trie: DictionaryTrie
-    /// The line of the entry ending at each node, for conflict messages.
-    var lines: [Int32: Int32] = [:]
+    /// The line of the entry ending at each node (0: none), for conflict messages.
+    var lines: [Int32] = []
 
     init(types: [String], lowercase: Bool, source: String, expectedScalars: Int) {
         self.types = types
@@ -210,12 +214,13 @@ private struct DictionaryBuilder {
         }
         let lowercase = lowercase
         let node = trie.insert(word.unicodeScalars.lazy.map { CaseFolding.fold($0, lowercase: lowercase) })
+        if lines.count < trie.nodeCount { lines.append(contentsOf: repeatElement(0, count: trie.nodeCount - lines.count)) }
         let existing = trie.decisions[Int(node)]
         if existing == 0 {
             trie.setDecision(code, at: node)
-            lines[Int32(node)] = Int32(line)
+            lines[Int(node)] = Int32(clamping: line)
         } else if existing != code {
-            let firstLine = Int(lines[Int32(node)] ?? 0)
+            let firstLine = Int(lines[Int(node)])
             throw .conflictingDuplicate(path: source, line: line, word: String(word), type: type, firstLine: firstLine,
                                         firstType: existing == EntityDictionary.Layer.blockCode ? "O" : types[Int(existing) - 2])
         }

@@ -18,9 +18,12 @@ package struct CRF: Sendable {
         labelCount = startTransitions.count
         precondition(transitions.count == labelCount * labelCount && endTransitions.count == labelCount,
                      "CRF parameter sizes disagree")
-        self.transitions = transitions.map(Double.init)
-        self.startTransitions = startTransitions.map(Double.init)
-        self.endTransitions = endTransitions.map(Double.init)
+        // −∞ ("never") becomes −1e30: a path the dictionary forces through it stays comparable
+        // with the others, and every other path still beats it.
+        func score(_ value: Float) -> Double { value == -.infinity ? -1e30 : Double(value) }
+        self.transitions = transitions.map(score)
+        self.startTransitions = startTransitions.map(score)
+        self.endTransitions = endTransitions.map(score)
         func potential(_ score: Float) -> Double { exp(max(Double(score), -300)) }
         potentials = (transitions.map(potential), startTransitions.map(potential), endTransitions.map(potential))
     }
