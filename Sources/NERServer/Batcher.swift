@@ -117,6 +117,7 @@ public final class Batcher: Sendable {
         self.maxWait = maxWait
         self.maxQueue = max(1, maxQueue)
         self.metrics = metrics
+        metrics.recordQueueCapacity(self.maxQueue)
     }
 
     /// Entities for each text, in order, decided with `dictionary` (default: the pipeline's).

@@ -23,7 +23,7 @@ struct Routes: Sendable {
         router.get("/ready") { _, _ in try ready() }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: service.metrics.render())))
+                     body: .init(byteBuffer: ByteBuffer(string: service.metrics.render(ready: service.state.current == .ready))))
         }
         router.get("/info") { _, _ in JSONBody.response(info()) }
         router.post("/ner") { request, context in

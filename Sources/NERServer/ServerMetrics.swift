@@ -20,6 +20,8 @@ public final class ServerMetrics: Sendable {
     private let modelLoadSeconds: CoreMetrics.Gauge
     private let rejected: CoreMetrics.Counter
     private let dropped: [Batcher.DropReason: CoreMetrics.Counter]
+    private let ready: CoreMetrics.Gauge
+    private let queueCapacity: CoreMetrics.Gauge
     private let dictionaryEntries: CoreMetrics.Gauge
     private let dictionaryReloads: [Bool: CoreMetrics.Counter]
     private let dictionaryMatches: CoreMetrics.Counter
@@ -52,6 +54,9 @@ public final class ServerMetrics: Sendable {
             (reason, CoreMetrics.Counter(label: "ner_dropped_total", dimensions: [("reason", reason.rawValue)], factory: factory))
         })
         dropped.values.forEach { $0.increment(by: 0) }
+        ready = CoreMetrics.Gauge(label: "ner_ready", factory: factory)
+        ready.record(0)
+        queueCapacity = CoreMetrics.Gauge(label: "ner_queue_capacity", factory: factory)
         dictionaryEntries = CoreMetrics.Gauge(label: "ner_dictionary_entries", factory: factory)
         dictionaryReloads = [
             true: CoreMetrics.Counter(label: "ner_dictionary_reloads_total", dimensions: [("result", "success")], factory: factory),
@@ -98,13 +103,17 @@ public final class ServerMetrics: Sendable {
     }
 
     func recordQueueDepth(_ texts: Int) { queueDepth.record(texts) }
+    /// `--max-queue`: with `ner_queue_depth`, how full the queue is (the saturation alert).
+    func recordQueueCapacity(_ texts: Int) { queueCapacity.record(texts) }
     func recordQueueFull() { rejected.increment() }
     /// Queued work dropped before it was computed: its client left, or its deadline passed.
     func recordDropped(_ reason: Batcher.DropReason) { dropped[reason]?.increment() }
     func recordModelLoad(_ duration: Duration) { modelLoadSeconds.record(duration.seconds) }
 
-    /// The exposition text for `GET /metrics`.
-    public func render() -> String {
+    /// The exposition text for `GET /metrics`; `ready` is what `/ready` answers now (`ner_ready`
+    /// 1 or 0), so a replica that stays unready shows in Prometheus, not only in the kubelet.
+    public func render(ready isReady: Bool) -> String {
+        ready.record(isReady ? 1 : 0)
         processMetrics.update()
         return registry.emitToString()
     }
@@ -118,6 +127,7 @@ private final class ProcessMetrics: Sendable {
     private let cpuSeconds: CoreMetrics.FloatingPointCounter
     private let openFileDescriptors: CoreMetrics.Gauge
     private let startTime: CoreMetrics.Gauge
+    private let memoryLimit: CoreMetrics.Gauge
     private let lastCPUSeconds = Mutex(0.0)
 
     init(factory: PrometheusMetricsFactory) {
@@ -127,6 +137,20 @@ private final class ProcessMetrics: Sendable {
         openFileDescriptors = CoreMetrics.Gauge(label: "process_open_fds", factory: factory)
         startTime = CoreMetrics.Gauge(label: "process_start_time_seconds", factory: factory)
         startTime.record(Date().timeIntervalSince1970)
+        memoryLimit = CoreMetrics.Gauge(label: "ner_memory_limit_bytes", factory: factory)
+        if let limit = Self.cgroupMemoryLimit() { memoryLimit.record(limit) }
+    }
+
+    /// The container's memory limit (cgroup v2 `memory.max`, else v1 `memory.limit_in_bytes`), or
+    /// nil when there is none: the "memory near the limit" alert divides RSS by it.
+    static func cgroupMemoryLimit() -> Double? {
+        for path in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            // "max" (v2) or a huge page-rounded number (v1) mean no limit.
+            guard let value = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), value < 1e18 else { return nil }
+            return value
+        }
+        return nil
     }
 
     func update() {

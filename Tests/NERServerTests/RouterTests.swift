@@ -186,13 +186,20 @@ struct RouterTests {
             #expect(try T.error(early) == ("not_ready", "the model is still loading; retry shortly"))
             let info = try T.object(try await client.execute(uri: "/info", method: .get))
             #expect(info["state"] as? String == "loading" && info["model"] == nil)
+            // ner_ready follows /ready, so Prometheus sees a replica that stays unready.
+            func readyMetric() async throws -> Double? {
+                RouterTests.value(of: "ner_ready", in: String(buffer: try await client.execute(uri: "/metrics", method: .get).body))
+            }
+            #expect(try await readyMetric() == 0)
 
             release.signal()
             try await T.waitUntilReady(client)
             let ready = try await client.execute(uri: "/ready", method: .get)
             #expect(String(buffer: ready.body) == #"{"state":"ready","status":"ready"}"#)
 
+            #expect(try await readyMetric() == 1)
             service.state.markDraining()
+            #expect(try await readyMetric() == 0)
             let draining = try await client.execute(uri: "/ready", method: .get)
             #expect(draining.status == .serviceUnavailable)
             #expect(try T.error(draining).code == "draining")
@@ -345,7 +352,8 @@ struct RouterTests {
                          "ner_http_request_duration_seconds_bucket", "ner_batch_texts_bucket", "ner_batch_tokens_bucket",
                          "ner_queue_depth", "ner_model_load_seconds", "ner_inference_tokens_total",
                          #"ner_dropped_total{reason="client_gone"} 0"#, #"ner_dropped_total{reason="deadline"} 0"#,
-                         "ner_inference_tokens_per_second", "process_resident_memory_bytes", "process_cpu_seconds_total"] {
+                         "ner_inference_tokens_per_second", "process_resident_memory_bytes", "process_cpu_seconds_total",
+                         "ner_ready 1", "ner_queue_capacity 512"] {
                 #expect(text.contains(name), "metrics lack \(name)")
             }
 

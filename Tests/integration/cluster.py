@@ -1,8 +1,10 @@
-"""Replicas behind haproxy under faults; see cluster.sh. Standard library only."""
+"""Replicas behind haproxy under faults, scraped by a real Prometheus; see cluster.sh. Standard
+library only."""
 import argparse
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -10,6 +12,10 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 TEXTS = [
     "新华社北京电，国家主席江泽民今天在人民大会堂会见了美国总统克林顿。",
@@ -62,6 +68,124 @@ class Replica:
     def terminate(self):
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=60)
+
+
+class Prometheus:
+    """A real Prometheus on loopback scraping the replicas every second with the repository's rule
+    files; alert `for:` durations are shortened to 2 s so that an alert can fire within the run."""
+
+    def __init__(self, workdir, targets):
+        self.port = free_port()
+        rules = os.path.join(workdir, "rules")
+        os.makedirs(rules, exist_ok=True)
+        for name in ("bertner-recording.yml", "bertner-alerts.yml"):
+            with open(os.path.join(ROOT, "deploy", "prometheus", "rules", name)) as f:
+                text = f.read()
+            with open(os.path.join(rules, name), "w") as f:
+                f.write(re.sub(r"for: \d+[smh]", "for: 2s", text))
+        config = os.path.join(workdir, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                    f"rule_files:\n  - {rules}/bertner-recording.yml\n  - {rules}/bertner-alerts.yml\n"
+                    "scrape_configs:\n  - job_name: bertner\n    static_configs:\n"
+                    f"      - targets: [{', '.join(repr(t) for t in targets)}]\n")
+        self.process = subprocess.Popen(
+            ["prometheus", f"--config.file={config}", f"--web.listen-address=127.0.0.1:{self.port}",
+             f"--storage.tsdb.path={os.path.join(workdir, 'tsdb')}", "--log.level=warn"],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "prometheus.log"), "w"))
+        while http_get(self.port, "/-/ready") != 200:
+            if self.process.poll() is not None:
+                sys.exit(f"prometheus exited; see {workdir}/prometheus.log")
+            time.sleep(0.05)
+
+    def query(self, expr, at=None):
+        """The instant vector of `expr` as [(labels, value)]."""
+        params = {"query": expr}
+        if at is not None:
+            params["time"] = f"{at:.3f}"
+        url = f"http://127.0.0.1:{self.port}/api/v1/query?" + urllib.parse.urlencode(params)
+        with urllib.request.urlopen(url, timeout=10) as response:
+            data = json.load(response)["data"]
+        return [(r["metric"], float(r["value"][1])) for r in data["result"]]
+
+    def wait_for(self, expr, timeout=60):
+        """Polls until `expr` returns data (the gate for a state Prometheus must have seen)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.query(expr):
+                return True
+            time.sleep(0.2)
+        return False
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+def prometheus_checks(prometheus, load, replicas, killed_instance, alert_seen, started_wall, ended_wall, ok):
+    """What the acceptance of issue 21 asks of a real Prometheus, from its HTTP API."""
+    window = f"{int(ended_wall - started_wall) + 1}s"
+    results, problems = {}, []
+    # Requests: Prometheus's count of /ner answered 200 against the load generator's.
+    counted = sum(v for _, v in prometheus.query(
+        f'sum(increase(ner_http_requests_total{{route="/ner",status="200"}}[{window}]))', at=ended_wall))
+    results["requests_200_client"] = len(ok)
+    results["requests_200_prometheus"] = round(counted)
+    results["requests_difference_percent"] = round(100 * abs(counted - len(ok)) / max(1, len(ok)), 2)
+    if results["requests_difference_percent"] > 5:
+        problems.append(f"Prometheus counted {counted:.0f} requests answered 200, the client {len(ok)} (> 5 % apart)")
+    # p99: the histogram's, in the bucket that holds the client-measured p99.
+    buckets = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, float("inf")]
+    quantile = prometheus.query(
+        f'histogram_quantile(0.99, sum by (le) (increase(ner_http_request_duration_seconds_bucket{{route="/ner"}}[{window}])))', at=ended_wall)
+    server_p99 = quantile[0][1] if quantile else float("nan")
+    client_p99 = percentile([l for _, l, _ in ok], 0.99)
+    def bucket(x):
+        return next(i for i, b in enumerate(buckets) if x <= b)
+    results["p99_client_ms"] = round(1000 * client_p99, 1)
+    results["p99_prometheus_ms"] = round(1000 * server_p99, 1)
+    results["p99_bucket_s"] = [0 if bucket(client_p99) == 0 else buckets[bucket(client_p99) - 1], buckets[bucket(client_p99)]]
+    if not quantile or bucket(server_p99) != bucket(client_p99):
+        problems.append(f"histogram p99 {server_p99:.3f} s is not in the client p99's bucket {results['p99_bucket_s']} ({client_p99:.3f} s)")
+    # The killed replica: down, then back; and its alert fired.
+    url = f"http://127.0.0.1:{prometheus.port}/api/v1/query_range?" + urllib.parse.urlencode(
+        {"query": f'up{{instance="{killed_instance}"}}', "start": f"{started_wall:.3f}", "end": f"{ended_wall:.3f}", "step": "1"})
+    with urllib.request.urlopen(url, timeout=10) as response:
+        series = json.load(response)["data"]["result"]
+    values = [float(v) for _, v in series[0]["values"]] if series else []
+    first_down = values.index(0) if 0 in values else None
+    results["killed_replica_down_then_up"] = first_down is not None and 1 in values[first_down:]
+    results["replica_down_alert_fired"] = alert_seen
+    if not results["killed_replica_down_then_up"]:
+        problems.append(f"up{{instance={killed_instance}}} did not go 0 and back to 1: {values[:80]}")
+    if not alert_seen:
+        problems.append("BertNERReplicaDown never fired")
+    # Every dashboard query and the adapter's query return data.
+    with open(os.path.join(ROOT, "deploy", "grafana", "bertner.json")) as f:
+        dashboard = json.load(f)
+    empty = []
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            expr = target["expr"].replace("$job", "bertner")
+            if not prometheus.query(expr, at=ended_wall):
+                # Without a container memory limit (no cgroup limit here) there is no ratio to show.
+                if "ner_memory_usage" in expr and not prometheus.query("ner_memory_limit_bytes", at=ended_wall):
+                    results.setdefault("empty_by_design", []).append(expr)
+                    continue
+                empty.append(expr)
+    with open(os.path.join(ROOT, "deploy", "k8s", "monitoring", "prometheus-adapter-config.yaml")) as f:
+        template = re.search(r"metricsQuery: '(.*)'", f.read()).group(1)
+    adapter = template.replace("<<.Series>>", "ner_http_requests_total").replace("<<.LabelMatchers>>", 'job="bertner"') \
+                      .replace("<<.GroupBy>>", "instance")
+    adapter_values = prometheus.query(adapter, at=ended_wall - 5)
+    results["dashboard_queries"] = sum(len(p["targets"]) for p in dashboard["panels"])
+    results["dashboard_queries_empty"] = empty
+    results["adapter_requests_per_second_by_instance"] = {m.get("instance"): round(v, 1) for m, v in adapter_values}
+    if empty:
+        problems.append(f"dashboard queries without data: {empty}")
+    if not adapter_values:
+        problems.append(f"the adapter's query returned nothing: {adapter}")
+    return results, problems
 
 
 HAPROXY = """
@@ -208,6 +332,8 @@ def main():
     replicas = [Replica(args, i, free_port(), workdir) for i in range(3)]
     for r in replicas:
         r.start()
+    prometheus = Prometheus(workdir, [f"127.0.0.1:{r.port}" for r in replicas])
+    prometheus.wait_for('count(up{job="bertner"} == 1) == 3')
     frontend = free_port()
     servers = "\n".join(f"    server r{r.index} 127.0.0.1:{r.port} check" for r in replicas)
     config = os.path.join(workdir, "haproxy.cfg")
@@ -221,6 +347,9 @@ def main():
         time.sleep(0.05)
 
     load = Load(frontend, args.rate, args.workers)
+    started_wall = time.time()
+    alert_seen = False
+    killed = f"127.0.0.1:{replicas[0].port}"
     phases = []  # (name, start, end) in load time
     print(f"load: {args.rate:.0f} req/s offered by {args.workers} workers through haproxy :{frontend}", flush=True)
     load.run()
@@ -228,7 +357,11 @@ def main():
         time.sleep(10)
         t = time.monotonic() - load.t0
         replicas[0].kill()
-        print(f"t={t:5.1f}s  SIGKILL replica 0; restarting it", flush=True)
+        # Kept down until Prometheus has seen it and the alert (for: shortened to 2 s) fires: gates
+        # on Prometheus's own state, not a guessed delay.
+        alert_seen = prometheus.wait_for(f'ALERTS{{alertname="BertNERReplicaDown",alertstate="firing",instance="{killed}"}}')
+        print(f"t={time.monotonic() - load.t0:5.1f}s  SIGKILL replica 0; Prometheus saw it down and "
+              f"BertNERReplicaDown {'fired' if alert_seen else 'did NOT fire'}; restarting it", flush=True)
         replicas[0].start()
         # The window in which the kill can show: until the restarted replica has been ready 1 s.
         phases.append(("kill + restart r0", t, time.monotonic() - load.t0 + 1))
@@ -246,6 +379,10 @@ def main():
         time.sleep(max(0.0, 60 - (time.monotonic() - load.t0)))
     finally:
         load.finish()
+        # Two more scrapes, so the last requests are in Prometheus before the replicas stop.
+        finished = time.time()
+        prometheus.wait_for(f'timestamp(up{{instance="{killed}"}}) > {finished + 2:.3f}')
+        ended_wall = time.time()
         for r in replicas:
             if r.process and r.process.poll() is None:
                 r.process.terminate()
@@ -254,6 +391,12 @@ def main():
         haproxy.wait()
 
     records = load.records
+    ok_records = [r for r in records if r[2] == 200]
+    try:
+        prometheus_results, prometheus_problems = prometheus_checks(prometheus, load, replicas, killed, alert_seen,
+                                                                    started_wall, ended_wall, ok_records)
+    finally:
+        prometheus.stop()
     duration = max(s + l for s, l, _ in records)
     ok = [r for r in records if r[2] == 200]
     failed = [r for r in records if r[2] != 200]
@@ -269,6 +412,7 @@ def main():
         "ready_after_restart_s": [round(x, 2) for r in replicas for x in r.ready_seconds[1:]],
         "sigterm_exit_codes": exit_codes,
         "failures": sorted({str(o) for _, _, o in failed})[:5],
+        "prometheus": prometheus_results,
     }
     if args.overload:
         summary["overload"] = overload(args, workdir)
@@ -276,7 +420,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=2, ensure_ascii=False)
-    problems = []
+    problems = list(prometheus_problems)
     if failed:
         problems.append(f"{len(failed)} requests failed")
     if any(code != 0 for code in exit_codes):
