@@ -145,8 +145,12 @@ def prometheus_checks(prometheus, load, replicas, killed_instance, alert_seen, s
     results["p99_client_ms"] = round(1000 * client_p99, 1)
     results["p99_prometheus_ms"] = round(1000 * server_p99, 1)
     results["p99_bucket_s"] = [0 if bucket(client_p99) == 0 else buckets[bucket(client_p99) - 1], buckets[bucket(client_p99)]]
-    if not quantile or bucket(server_p99) != bucket(client_p99):
-        problems.append(f"histogram p99 {server_p99:.3f} s is not in the client p99's bucket {results['p99_bucket_s']} ({client_p99:.3f} s)")
+    # The client's time adds haproxy and Python's HTTP handling (a few ms here) to the server's, so
+    # at these latencies the server's p99 may sit one bucket lower; further apart is a real mismatch.
+    results["p99_same_bucket"] = bool(quantile) and bucket(server_p99) == bucket(client_p99)
+    if not quantile or not 0 <= bucket(client_p99) - bucket(server_p99) <= 1:
+        problems.append(f"histogram p99 {server_p99:.3f} s is neither in the client p99's bucket {results['p99_bucket_s']} "
+                        f"({client_p99:.3f} s) nor the one below")
     # The killed replica: down, then back; and its alert fired.
     url = f"http://127.0.0.1:{prometheus.port}/api/v1/query_range?" + urllib.parse.urlencode(
         {"query": f'up{{instance="{killed_instance}"}}', "start": f"{started_wall:.3f}", "end": f"{ended_wall:.3f}", "step": "1"})
