@@ -7,7 +7,9 @@ let package = Package(
     products: [
         .library(name: "BertNER", targets: ["BertNER"]),
         .library(name: "NERServer", targets: ["NERServer"]),
+        .library(name: "NERStream", targets: ["NERStream"]),
         .executable(name: "ner", targets: ["ner"]),
+        .executable(name: "kafka-mock-cluster", targets: ["kafka-mock-cluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +35,12 @@ let package = Package(
             name: "CDNNL",
             providers: [.apt(["libdnnl-dev"])]
         ),
+        // librdkafka (Debian librdkafka-dev): the Kafka client of `ner stream`, and its mock cluster.
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
         .target(
             name: "BertNER",
             dependencies: ["COpenBLAS", "CDNNL"]
@@ -53,11 +61,31 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
+        // The Kafka worker: kept out of BertNER and NERServer so that embedding the engine or the
+        // HTTP service does not pull in librdkafka.
+        .target(
+            name: "NERStream",
+            dependencies: [
+                "BertNER", "NERServer", "CRdKafka",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // A Kafka-protocol broker for tests and `make test-stream`: librdkafka's mock cluster in a
+        // process of its own, driven over stdin (see Tests/integration/stream.py).
+        .executableTarget(
+            name: "kafka-mock-cluster",
+            dependencies: ["NERStream"]
+        ),
         .executableTarget(
             name: "ner",
             dependencies: [
                 "BertNER",
                 "NERServer",
+                "NERStream",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -66,6 +94,10 @@ let package = Package(
             name: "BertNERTests",
             // `ner` is listed so that the CLI tests find a freshly built binary next to the tests.
             dependencies: ["BertNER", "ner"]
+        ),
+        .testTarget(
+            name: "NERStreamTests",
+            dependencies: ["NERStream", "NERServer", "BertNER", "CRdKafka", "ner", "kafka-mock-cluster"]
         ),
         .testTarget(
             name: "NERServerTests",

@@ -68,11 +68,11 @@ public struct APIError: Error, Sendable, Equatable {
     /// this response, it exists for the access metrics.
     static let clientGone = APIError(status: .init(code: 499, reasonPhrase: "Client Closed Request"), code: "client_gone",
                                      message: "the client closed the connection before the answer was ready")
-    static let notReady = APIError(status: .serviceUnavailable, code: "not_ready",
+    package static let notReady = APIError(status: .serviceUnavailable, code: "not_ready",
                                    message: "the model is still loading; retry shortly", retryAfter: 1)
-    static let draining = APIError(status: .serviceUnavailable, code: "draining",
+    package static let draining = APIError(status: .serviceUnavailable, code: "draining",
                                    message: "the server is shutting down; send the request to another replica", retryAfter: 1)
-    static func modelFailed(_ reason: String) -> APIError {
+    package static func modelFailed(_ reason: String) -> APIError {
         APIError(status: .serviceUnavailable, code: "model_failed", message: "the model failed to load: \(reason)")
     }
     static func notFound(path: String) -> APIError {
@@ -89,7 +89,7 @@ public struct APIError: Error, Sendable, Equatable {
 
     var body: ErrorBody { ErrorBody(error: .init(code: code, message: message)) }
 
-    func response() -> Response {
+    package func response() -> Response {
         var response = JSONBody.response(body, status: status)
         if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         if let allow { response.headers[.allow] = allow }

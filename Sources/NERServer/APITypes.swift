@@ -46,7 +46,7 @@ public struct EntityPayload: Codable, Sendable, Equatable {
     public var source: String
     public var color: String
 
-    init(_ entity: Entity) {
+    package init(_ entity: Entity) {
         word = entity.word
         start = entity.start
         end = entity.end

@@ -17,7 +17,7 @@ public struct ModelInfo: Codable, Sendable, Equatable {
     public var precision: Precision
     public var kernels: String
 
-    init(pipeline: NERPipeline, directory: String) {
+    package init(pipeline: NERPipeline, directory: String) {
         let config = pipeline.model.config
         self.directory = directory
         layers = config.numHiddenLayers

@@ -67,7 +67,7 @@ public struct RequestDecoding: Sendable {
     }
 
     /// The byte offset of the first ill-formed UTF-8 sequence, or nil when the bytes are valid.
-    static func firstInvalidUTF8Offset(_ bytes: some Collection<UInt8>) -> Int? {
+    package static func firstInvalidUTF8Offset(_ bytes: some Collection<UInt8>) -> Int? {
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = bytes.makeIterator()
         var offset = 0

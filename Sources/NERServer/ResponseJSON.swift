@@ -1,7 +1,7 @@
 /// The recognition responses written by hand, so that keys come in the documented order
 /// (`text`, `entities`; `word`, `start`, `end`, `type`, `score`, `source`, `color`) — Foundation's
 /// JSONEncoder on Linux does not keep declaration order, and this is the API's most read output.
-enum ResponseJSON {
+package enum ResponseJSON {
     static func recognize(_ response: RecognizeResponse) -> String {
         var out = ""
         write(response, into: &out)
@@ -20,8 +20,16 @@ enum ResponseJSON {
     private static func write(_ response: RecognizeResponse, into out: inout String) {
         out += #"{"text":"#
         writeString(response.text, into: &out)
-        out += #","entities":["#
-        for (index, e) in response.entities.enumerated() {
+        out += #","entities":"#
+        writeEntities(response.entities, into: &out)
+        out += "}"
+    }
+
+    /// `[{"word", "start", "end", "type", "score", "source", "color"}, …]`: what `/ner` and
+    /// `ner stream` results hold.
+    package static func writeEntities(_ entities: [EntityPayload], into out: inout String) {
+        out += "["
+        for (index, e) in entities.enumerated() {
             if index > 0 { out += "," }
             out += #"{"word":"#
             writeString(e.word, into: &out)
@@ -33,12 +41,12 @@ enum ResponseJSON {
             writeString(e.color, into: &out)
             out += "}"
         }
-        out += "]}"
+        out += "]"
     }
 
     /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped,
     /// everything else as UTF-8.
-    static func writeString(_ string: String, into out: inout String) {
+    package static func writeString(_ string: String, into out: inout String) {
         out += "\""
         for scalar in string.unicodeScalars {
             switch scalar {

@@ -26,6 +26,11 @@ public final class ServiceState: Sendable {
     package struct LoadedModel: Sendable {
         package let pipeline: NERPipeline
         package let info: ModelInfo
+
+        package init(pipeline: NERPipeline, info: ModelInfo) {
+            self.pipeline = pipeline
+            self.info = info
+        }
     }
 
     private struct Storage {

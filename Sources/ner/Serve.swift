@@ -78,17 +78,11 @@ struct Serve: AsyncParsableCommand, ServerArguments {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        ProcessLogging.bootstrap(level: logLevel)
         let service = NERService(configuration: self, logger: Logger(label: "bertner"))
         let host = host
         try await service.run(onServerRunning: { port in
-            // One line on stdout that scripts (and the tests) wait for, with the real port.
-            FileHandle.standardOutput.write(Data("listening on http://\(host):\(port.map(String.init) ?? "?")\n".utf8))
+            ProcessLogging.announceListening(host: host, port: port)
         })
     }
 }

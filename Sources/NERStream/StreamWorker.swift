@@ -1,0 +1,358 @@
+import BertNER
+import Foundation
+import Logging
+import NERServer
+import ServiceLifecycle
+
+/// `ner stream`: a consumer-group member that tags the input topic into the output topic.
+///
+/// A consumer thread polls messages, decodes them and hands each text to the same `Batcher` as
+/// `ner serve` (dynamic batches on word pieces); a result task produces results (or dead letters)
+/// in consumption order, so a key's results keep its order; delivery reports mark messages done;
+/// and only offsets below the first message not done are committed (at-least-once: a worker that
+/// dies loses nothing, the next owner of its partitions re-tags what was not committed).
+/// On a revoke the worker finishes and commits the partitions' messages before letting them go;
+/// on SIGTERM it stops polling, finishes what is in flight, commits and leaves the group.
+public final class StreamWorker: Service, Sendable {
+    public let configuration: any StreamArguments
+    public let state = ServiceState()
+    /// Batch, inference and process metrics (as `ner serve` has them) plus the `ner_stream_*` series.
+    public let metrics = ServerMetrics()
+    let streamMetrics: StreamMetrics
+    let batcher: Batcher
+    let logger: Logger
+    private let loader: @Sendable () throws -> NERPipeline
+    private let environment: [String: String]
+    private let shared = Monitor(Shared())
+
+    private struct Shared {
+        var tracker = OffsetTracker()
+        var stopping = false
+        var failure: StreamError?
+        var deliveries: [UInt64: PendingDelivery] = [:]
+        var nextToken: UInt64 = 1
+        var assigned: Set<TopicPartition> = []
+        var consumer: KafkaConsumer?
+    }
+
+    private struct PendingDelivery {
+        var partition: TopicPartition
+        var offset: Int64
+        var reason: DeadLetterReason.Code?
+    }
+
+    /// A consumed message on its way to the output: its recognition runs in the batcher meanwhile.
+    private struct Pending: Sendable {
+        enum Work: Sendable {
+            case recognize(StreamInput, Task<[[Entity]], any Error>)
+            case deadLetter(DeadLetterReason)
+        }
+        var message: KafkaConsumer.Message
+        var work: Work
+    }
+
+    /// `loader` defaults to the bundle at `configuration.modelDirectory`; `environment` resolves
+    /// `${env:NAME}` property values.
+    public init(configuration: some StreamArguments, logger: Logger = Logger(label: "bertner.stream"),
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                loader: (@Sendable () throws -> NERPipeline)? = nil) {
+        self.configuration = configuration
+        self.logger = logger
+        self.environment = environment
+        let directory = configuration.modelDirectory, stride = configuration.stride, precision = configuration.precision
+        self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride, precision: precision) }
+        streamMetrics = StreamMetrics(registry: metrics.registry)
+        // The in-flight bound is the real queue bound: the batcher never refuses a consumed message.
+        batcher = Batcher(maxWait: .milliseconds(configuration.maxWaitMilliseconds), maxQueue: configuration.maxInFlight + 1, metrics: metrics)
+    }
+
+    /// Loads the model, joins the group and tags until `stop()` (graceful shutdown), then drains.
+    /// Throws a load error, a `StreamError` the worker cannot go on after (a fatal consumer error,
+    /// a result the broker did not take), or a configuration error.
+    public func run() async throws {
+        let properties: KafkaClientProperties
+        let pipeline: NERPipeline
+        do {
+            properties = try KafkaClientProperties(configuration, environment: environment)
+            pipeline = try await load()
+        } catch {
+            state.markFailed(String(describing: error))
+            logger.critical("ner stream cannot start", metadata: ["error": "\(error)"])
+            throw error
+        }
+        let producer = try KafkaProducer(properties: properties.producer, scrubbing: properties.user, log: kafkaLog) { [self] in delivered($0) }
+        let consumer = try KafkaConsumer(properties: properties.consumer, scrubbing: properties.user, callbacks: .init(
+            assigned: { [self] in assigned($0) }, revoked: { [self] in revoked($0) }, committed: { _, _ in }, log: kafkaLog))
+        try consumer.subscribe([configuration.inputTopic])
+        shared.update { $0.consumer = consumer }
+        state.markReady(with: .init(pipeline: pipeline, info: ModelInfo(pipeline: pipeline, directory: configuration.modelDirectory)))
+        logger.info("consuming", metadata: [
+            "brokers": "\(properties.user.scrub(configuration.brokers))", "input": "\(configuration.inputTopic)",
+            "output": "\(configuration.outputTopic)", "group": "\(configuration.group)",
+            "dead_letters": "\(configuration.deadLetterTopic ?? "-")", "precision": "\(pipeline.model.precision)",
+            "threads": "\(pipeline.threads)", "max_batch_tokens": "\(pipeline.maxTokensPerForward)",
+            "kafka_properties": "\(properties.user.redacted.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })",
+        ])
+
+        let (pending, continuation) = AsyncStream.makeStream(of: Pending.self)
+        let model = URL(fileURLWithPath: configuration.modelDirectory).lastPathComponent
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.batcher.run() }
+                group.addTask { await onThread(named: "bertner.deliveries") { producer.servePolls() } }
+                group.addTask { await onThread(named: "bertner.consumer") { self.consume(consumer, pipeline: pipeline, into: continuation) } }
+                // In consumption order: a partition's (and so a key's) results keep its order.
+                for await item in pending { await self.deliver(item, model: model, producer: producer) }
+                // The consumer thread has drained, committed and left the group.
+                if !producer.flush(timeout: .seconds(configuration.drainTimeoutSeconds)) {
+                    logger.warning("messages still undelivered at exit", metadata: ["count": "\(producer.outstanding)"])
+                }
+                producer.stopPolling()
+                batcher.stop()
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+        shared.update { $0.consumer = nil }
+        if let failure = shared.update({ $0.failure }) {
+            state.markFailed(failure.description)
+            throw failure
+        }
+        logger.info("stopped")
+    }
+
+    /// Stops polling; what is in flight is still produced and committed, then `run()` returns.
+    public func stop() {
+        state.markDraining()
+        shared.update { $0.stopping = true }
+    }
+
+    // MARK: - Consumer thread
+
+    private func consume(_ consumer: KafkaConsumer, pipeline: NERPipeline, into continuation: AsyncStream<Pending>.Continuation) {
+        let maxInFlight = configuration.maxInFlight
+        let commitInterval = Duration.milliseconds(configuration.commitIntervalMilliseconds)
+        var lastCommit = ContinuousClock.now
+        while true {
+            let (stop, full) = shared.update { ($0.stopping || $0.failure != nil, $0.tracker.inFlight >= maxInFlight) }
+            if stop { break }
+            if ContinuousClock.now - lastCommit >= commitInterval {
+                commit(consumer)
+                lastCommit = .now
+            }
+            if full {
+                shared.wait(until: { $0.tracker.inFlight < maxInFlight || $0.stopping || $0.failure != nil }, timeout: commitInterval)
+                continue
+            }
+            switch consumer.poll(timeoutMilliseconds: 100) {
+            case .idle: continue
+            case .error(let text, let fatal):
+                streamMetrics.recordConsumerError()
+                logger.warning("consumer error", metadata: ["error": "\(text)"])
+                if fatal { fail(.kafka(operation: "consume", error: text)) }
+            case .message(let message):
+                accept(message, pipeline: pipeline, into: continuation)
+            }
+        }
+        let drainTimeout = Duration.seconds(configuration.drainTimeoutSeconds)
+        if !shared.wait(until: { $0.tracker.inFlight == 0 || $0.failure != nil }, timeout: drainTimeout) {
+            logger.warning("drain timed out; uncommitted messages will be consumed again", metadata: ["in_flight": "\(shared.update { $0.tracker.inFlight })"])
+        }
+        commit(consumer)
+        consumer.close()
+        continuation.finish()
+    }
+
+    private func accept(_ message: KafkaConsumer.Message, pipeline: NERPipeline, into continuation: AsyncStream<Pending>.Continuation) {
+        let inFlight = shared.update { shared -> Int in
+            shared.tracker.consumed(message.partition, offset: message.offset)
+            return shared.tracker.inFlight
+        }
+        streamMetrics.recordInFlight(inFlight)
+        let fallbackID = "\(message.partition.topic)/\(message.partition.partition)/\(message.offset)"
+        switch MessageDecoding.decode(message.value, fallbackID: fallbackID, maxTextCharacters: configuration.maxTextCharacters) {
+        case .success(let input):
+            let batcher = batcher
+            let task = Task { try await batcher.recognize([input.text], with: pipeline) }
+            continuation.yield(Pending(message: message, work: .recognize(input, task)))
+        case .failure(let reason):
+            continuation.yield(Pending(message: message, work: .deadLetter(reason)))
+        }
+    }
+
+    /// Commits every partition's acknowledged prefix (of `only`, if given), synchronously: one
+    /// round trip per commit interval, measured as `ner_stream_commit_seconds`.
+    private func commit(_ consumer: KafkaConsumer, only: Set<TopicPartition>? = nil) {
+        let offsets = shared.update { $0.tracker.takeCommits(only: only) }
+        guard !offsets.isEmpty else { return }
+        let started = ContinuousClock.now
+        do {
+            try consumer.commit(offsets, async: false)
+            streamMetrics.recordCommit(ContinuousClock.now - started, success: true)
+        } catch {
+            streamMetrics.recordCommit(nil, success: false)
+            shared.update { shared in offsets.forEach { shared.tracker.commitFailed($0.0, offset: $0.1) } }
+            logger.warning("commit failed; retrying at the next interval", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func assigned(_ partitions: [TopicPartition]) {
+        let count = shared.update { shared -> Int in
+            shared.assigned.formUnion(partitions)
+            return shared.assigned.count
+        }
+        streamMetrics.recordAssignment(partitions: count, assigned: true)
+        logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description).sorted())"])
+    }
+
+    /// Before librdkafka lets the partitions go: their in-flight messages are produced and
+    /// acknowledged, and committed, so the next owner starts after them (no duplicates then).
+    private func revoked(_ partitions: [TopicPartition]) {
+        let started = ContinuousClock.now
+        let revoked = Set(partitions)
+        let finished = shared.wait(until: { $0.tracker.inFlight(in: revoked) == 0 || $0.failure != nil },
+                                   timeout: .seconds(configuration.drainTimeoutSeconds))
+        if let consumer = shared.update({ $0.consumer }) { commit(consumer, only: revoked) }
+        let count = shared.update { shared -> Int in
+            shared.tracker.remove(revoked)
+            shared.assigned.subtract(revoked)
+            return shared.assigned.count
+        }
+        streamMetrics.recordAssignment(partitions: count, assigned: false)
+        streamMetrics.recordRevoke(ContinuousClock.now - started)
+        logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description).sorted())",
+                                                     "finished": "\(finished)", "seconds": "\((ContinuousClock.now - started).seconds)"])
+    }
+
+    // MARK: - Result task
+
+    private func deliver(_ item: Pending, model: String, producer: KafkaProducer) async {
+        let message = item.message
+        var reason: DeadLetterReason?
+        var value: [UInt8] = []
+        switch item.work {
+        case .recognize(let input, let task):
+            do {
+                let entities = try await task.value.first ?? []
+                value = StreamRecords.result(id: input.id, text: configuration.includeText ? input.text : nil, entities: entities,
+                                             model: model, version: NERService.version)
+            } catch {
+                reason = DeadLetterReason(.recognitionFailed, String(describing: error))
+            }
+        case .deadLetter(let why):
+            reason = why
+        }
+        var topic = configuration.outputTopic
+        var headers = message.headers
+        if let reason {
+            logger.notice("dead letter", metadata: ["partition": "\(message.partition)", "offset": "\(message.offset)",
+                                                     "reason": "\(reason.code.rawValue)", "message": "\(reason.message)"])
+            guard let deadLetterTopic = configuration.deadLetterTopic else {
+                // Nowhere to send it: logged and counted, and done.
+                complete(message.partition, offset: message.offset, reason: reason.code)
+                return
+            }
+            topic = deadLetterTopic
+            value = StreamRecords.deadLetter(reason, source: message.partition, offset: message.offset, value: message.value)
+            headers.append((name: "ner-error", value: Array(reason.code.rawValue.utf8)))
+        }
+        let token = shared.update { shared -> UInt64 in
+            defer { shared.nextToken += 1 }
+            shared.deliveries[shared.nextToken] = PendingDelivery(partition: message.partition, offset: message.offset, reason: reason?.code)
+            return shared.nextToken
+        }
+        do {
+            try producer.produce(topic: topic, key: message.key, value: value, headers: headers, token: token)
+        } catch {
+            streamMetrics.recordProduceError()
+            fail(error)
+        }
+    }
+
+    // MARK: - Delivery reports (the producer's poll thread)
+
+    private func delivered(_ delivery: KafkaProducer.Delivery) {
+        guard let pending = shared.update({ $0.deliveries.removeValue(forKey: delivery.token) }) else { return }
+        if let error = delivery.error {
+            // librdkafka retried until message.timeout.ms: stop before committing past it.
+            streamMetrics.recordProduceError()
+            logger.error("delivery failed", metadata: ["topic": "\(delivery.topic)", "error": "\(error)",
+                                                       "input": "\(pending.partition)", "offset": "\(pending.offset)"])
+            fail(.deliveryFailed(topic: delivery.topic, error: error))
+            return
+        }
+        complete(pending.partition, offset: pending.offset, reason: pending.reason)
+    }
+
+    private func complete(_ partition: TopicPartition, offset: Int64, reason: DeadLetterReason.Code?) {
+        let (known, inFlight) = shared.update { ($0.tracker.completed(partition, offset: offset), $0.tracker.inFlight) }
+        guard known else { return }
+        streamMetrics.recordDone(reason == nil ? .result : .deadLetter, reason: reason)
+        streamMetrics.recordInFlight(inFlight)
+    }
+
+    private func fail(_ error: StreamError) {
+        shared.update { if $0.failure == nil { $0.failure = error } }
+        state.markDraining()
+    }
+
+    // MARK: - Loading, logging, lag
+
+    private func load() async throws -> NERPipeline {
+        let configuration = configuration, loader = loader
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    var pipeline = try loader()
+                    if configuration.threads > 0 { pipeline.threads = configuration.threads }
+                    pipeline.maxTokensPerForward = max(1, configuration.maxBatchTokens)
+                    if let path = configuration.dictionaryPath { pipeline.dictionary = try EntityDictionary(contentsOfFile: path, for: pipeline) }
+                    _ = try pipeline.recognize("新华社北京电，国务院总理在人民大会堂会见了外宾。")
+                    return pipeline
+                })
+            }
+        }
+    }
+
+    private var kafkaLog: KafkaLogSink {
+        let logger = logger
+        let scrubbing = (try? KafkaProperties(file: configuration.kafkaPropertiesFile, assignments: configuration.kafkaProperties,
+                                              environment: environment)) ?? KafkaProperties()
+        return { level, facility, message in
+            let text = scrubbing.scrub(message)
+            let metadata: Logger.Metadata = ["facility": "\(facility)"]
+            switch level {
+            case ...3: logger.error("librdkafka: \(text)", metadata: metadata)
+            case 4: logger.warning("librdkafka: \(text)", metadata: metadata)
+            case 5...6: logger.info("librdkafka: \(text)", metadata: metadata)
+            default: logger.debug("librdkafka: \(text)", metadata: metadata)
+            }
+        }
+    }
+
+    /// `ner_stream_consumer_lag` for each assigned partition: high watermark − committed offset.
+    /// Computed at each scrape from what the consumer last fetched (no broker round trip).
+    func updateLag() {
+        let (consumer, partitions) = shared.update { shared in
+            (shared.consumer, shared.assigned.map { ($0, shared.tracker.committed($0)) })
+        }
+        guard let consumer else { return streamMetrics.recordLag([:]) }
+        var lags: [TopicPartition: Int64] = [:]
+        for (partition, committed) in partitions {
+            guard let high = consumer.highWatermark(partition), let committed else { continue }
+            lags[partition] = max(0, high - committed)
+        }
+        streamMetrics.recordLag(lags)
+    }
+
+    /// The metrics exposition with current lag.
+    public func renderMetrics() -> String {
+        updateLag()
+        return metrics.render(ready: state.current == .ready)
+    }
+
+    /// Messages in flight and the partitions held, for `/info` and tests.
+    public var progress: (inFlight: Int, assigned: [TopicPartition]) {
+        shared.update { ($0.tracker.inFlight, $0.assigned.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) }
+    }
+}
