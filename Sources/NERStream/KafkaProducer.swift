@@ -57,7 +57,9 @@ final class KafkaProducer: @unchecked Sendable {
 
     /// Queues one message; `token` (non-zero) comes back in its delivery report. Waits while
     /// librdkafka's queue is full (back-pressure instead of an error).
-    func produce(topic: String, key: [UInt8]?, value: [UInt8], headers: [(name: String, value: [UInt8]?)], token: UInt64) throws(StreamError) {
+    /// `value` nil: a message without a value (a tombstone); `partition` nil: chosen by the key's hash.
+    func produce(topic: String, key: [UInt8]?, value: [UInt8]?, partition: Int32? = nil, headers: [(name: String, value: [UInt8]?)],
+                 token: UInt64) throws(StreamError) {
         precondition(token != 0, "delivery tokens are non-zero")
         while true {
             let list: OpaquePointer? = headers.isEmpty ? nil : rd_kafka_headers_new(headers.count)
@@ -68,11 +70,12 @@ final class KafkaProducer: @unchecked Sendable {
                     rd_kafka_header_add(list, header.name, -1, nil, 0)
                 }
             }
-            let code = value.withUnsafeBytes { valueBytes in
+            let code = (value ?? []).withUnsafeBytes { valueBytes in
                 (key ?? []).withUnsafeBytes { keyBytes in
-                    bertner_produce(handle, topic, RD_KAFKA_PARTITION_UA,
+                    bertner_produce(handle, topic, partition ?? RD_KAFKA_PARTITION_UA,
                                     key == nil ? nil : keyBytes.baseAddress, key == nil ? 0 : keyBytes.count,
-                                    valueBytes.baseAddress, valueBytes.count, list, UnsafeMutableRawPointer(bitPattern: UInt(token)))
+                                    value == nil ? nil : valueBytes.baseAddress, value == nil ? 0 : valueBytes.count,
+                                    list, UnsafeMutableRawPointer(bitPattern: UInt(token)))
                 }
             }
             if code == RD_KAFKA_RESP_ERR_NO_ERROR { return }

@@ -1,0 +1,117 @@
+import BertNER
+import Foundation
+import Logging
+import Synchronization
+import CRdKafka
+import Testing
+@testable import NERStream
+
+/// A mock Kafka cluster in the test process, a producer and a reader for its topics, and a
+/// worker configuration pointing at it.
+enum StreamTestSupport {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let modelDirectory = repository.appendingPathComponent("Weights/default").path
+    static let binary = repository.appendingPathComponent(".build/debug/ner")
+    /// The worker's default precision; loaded once per test process.
+    static let pipeline: Result<NERPipeline, any Error> = Result { try NERPipeline(modelDirectory: modelDirectory, precision: .int8) }
+
+    struct Record: Sendable {
+        var partition: Int32
+        var offset: Int64
+        var key: String?
+        var value: [UInt8]
+        var headers: [String: String]
+
+        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] }
+    }
+
+    static func configuration(_ cluster: KafkaMockCluster, group: String, _ adjust: (inout StreamConfiguration) -> Void = { _ in }) -> StreamConfiguration {
+        var configuration = StreamConfiguration()
+        configuration.brokers = cluster.bootstrapServers
+        configuration.inputTopic = "in"
+        configuration.outputTopic = "out"
+        configuration.group = group
+        configuration.modelDirectory = modelDirectory
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.commitIntervalMilliseconds = 50
+        adjust(&configuration)
+        return configuration
+    }
+
+    static func worker(_ configuration: StreamConfiguration) -> StreamWorker {
+        var logger = Logger(label: "bertner.stream.test")
+        logger.logLevel = .warning
+        return StreamWorker(configuration: configuration, logger: logger, loader: { try pipeline.get() })
+    }
+
+    /// Produces `messages` in order and waits for every acknowledgement; returns each one's
+    /// (partition, offset). `partition` nil: chosen by key.
+    static func produce(_ bootstrap: String, topic: String, _ messages: [(key: String?, value: [UInt8]?, partition: Int32?)],
+                        headers: [(name: String, value: [UInt8]?)] = []) throws -> [(Int32, Int64)] {
+        let placed = Mutex([UInt64: (Int32, Int64)]())
+        let failures = Mutex([String]())
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrap, "enable.idempotence": "true", "log_level": "3"],
+                                         scrubbing: KafkaProperties(), log: { _, _, _ in }) { delivery in
+            if let error = delivery.error { failures.withLock { $0.append(error) } }
+            placed.withLock { $0[delivery.token] = (delivery.partition, delivery.offset) }
+        }
+        for (index, message) in messages.enumerated() {
+            try producer.produce(topic: topic, key: message.key.map { Array($0.utf8) }, value: message.value,
+                                 partition: message.partition, headers: headers, token: UInt64(index + 1))
+        }
+        while placed.withLock({ $0.count }) < messages.count { _ = producer.flush(timeout: .milliseconds(100)) }
+        #expect(failures.withLock { $0 }.isEmpty)
+        return (1...messages.count).map { token in placed.withLock { $0[UInt64(token)] ?? (-1, -1) } }
+    }
+
+    /// Reads `topic` from the beginning until `done` holds for what was read (a failure after
+    /// `deadline` is the bound on a broken worker, not a way to order events).
+    static func read(_ bootstrap: String, topic: String, partitions: Int32, deadline: Duration = .seconds(120),
+                     until done: ([Record]) -> Bool) throws -> [Record] {
+        let consumer = try KafkaConsumer(properties: ["bootstrap.servers": bootstrap, "group.id": "reader-\(UUID().uuidString)",
+                                                      "enable.auto.commit": "false", "log_level": "3"],
+                                         scrubbing: KafkaProperties(),
+                                         callbacks: .init(assigned: { _ in }, revoked: { _ in }, committed: { _, _ in }, log: { _, _, _ in }))
+        try consumer.assign((0..<partitions).map { (TopicPartition(topic: topic, partition: $0), Int64(RD_KAFKA_OFFSET_BEGINNING)) })
+        var records: [Record] = []
+        let started = ContinuousClock.now
+        while !done(records) {
+            guard ContinuousClock.now - started < deadline else {
+                Issue.record("\(topic): gave up after \(deadline) with \(records.count) records")
+                break
+            }
+            if case .message(let message) = consumer.poll(timeoutMilliseconds: 100) {
+                records.append(Record(partition: message.partition.partition, offset: message.offset,
+                                      key: message.key.map { String(decoding: $0, as: UTF8.self) }, value: message.value ?? [],
+                                      headers: Dictionary(message.headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) },
+                                                          uniquingKeysWith: { $1 })))
+            }
+        }
+        consumer.close()
+        return records
+    }
+
+    /// The group's committed offset per partition (nil: none).
+    static func committed(_ bootstrap: String, group: String, topic: String, partitions: Int32) throws -> [Int32: Int64?] {
+        let consumer = try KafkaConsumer(properties: ["bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": "false", "log_level": "3"],
+                                         scrubbing: KafkaProperties(),
+                                         callbacks: .init(assigned: { _ in }, revoked: { _ in }, committed: { _, _ in }, log: { _, _, _ in }))
+        let offsets = try consumer.committed((0..<partitions).map { TopicPartition(topic: topic, partition: $0) }, timeout: .seconds(30))
+        consumer.close()
+        return Dictionary(uniqueKeysWithValues: offsets.map { ($0.key.partition, $0.value) })
+    }
+
+    /// Polls `condition` until it holds; the gate tests use instead of sleeping.
+    static func eventually(_ what: String, deadline: Duration = .seconds(120), _ condition: () throws -> Bool) rethrows {
+        let started = ContinuousClock.now
+        while try !condition() {
+            if ContinuousClock.now - started > deadline {
+                Issue.record("timed out waiting for \(what)")
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+}
