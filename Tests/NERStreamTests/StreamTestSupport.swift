@@ -13,6 +13,11 @@ enum StreamTestSupport {
         .deletingLastPathComponent().deletingLastPathComponent()
     static let modelDirectory = repository.appendingPathComponent("Weights/default").path
     static let binary = repository.appendingPathComponent(".build/debug/ner")
+
+    /// A committed dictionary file of Tests/Fixtures/dictionaries.
+    static func dictionary(_ name: String) -> String {
+        repository.appendingPathComponent("Tests/Fixtures/dictionaries/\(name)").path
+    }
     /// The worker's default precision; loaded once per test process.
     static let pipeline: Result<NERPipeline, any Error> = Result { try NERPipeline(modelDirectory: modelDirectory, precision: .int8) }
 
