@@ -7,14 +7,15 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MODEL ?= $(if $(wildcard Weights/default/model.safetensors),Weights/default,Tests/Fixtures/tiny)
 
-.PHONY: run tag-example bench-compare bench-http bench-dictionary test test-deploy test-api test-browser test-cluster test-serve-load docs fuzz test-tools build release deps venv fixtures bench eval clean
+.PHONY: run tag-example bench-compare bench-http bench-dictionary test test-deploy test-api test-browser test-cluster test-stream test-serve-load docs fuzz test-tools build release deps venv fixtures bench eval clean
 
-## Install OpenBLAS (headers + pkg-config file; fp32) and oneDNN (int8/bf16) when they are missing.
+## Install OpenBLAS (headers + pkg-config file; fp32), oneDNN (int8/bf16) and librdkafka (`ner stream`)
+## when they are missing.
 deps:
-	@pkg-config --exists openblas 2>/dev/null && [ -f /usr/include/oneapi/dnnl/dnnl.h ] || { \
-	  echo "installing libopenblas-dev (OpenBLAS for cblas_sgemm) and libdnnl-dev (oneDNN for int8/bf16)…"; \
+	@pkg-config --exists openblas rdkafka 2>/dev/null && [ -f /usr/include/oneapi/dnnl/dnnl.h ] || { \
+	  echo "installing libopenblas-dev (cblas_sgemm), libdnnl-dev (oneDNN for int8/bf16), librdkafka-dev (Kafka for ner stream)…"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libopenblas-dev libdnnl-dev pkg-config >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libopenblas-dev libdnnl-dev librdkafka-dev pkg-config >/dev/null; }
 
 build: deps
 	$(SWIFT) build
@@ -43,7 +44,7 @@ test-deploy: $(DEPLOY_VENV)/.installed
 	@command -v promtool >/dev/null || { echo "installing prometheus (promtool, for the rule tests)…"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq prometheus >/dev/null; }
 	$(DEPLOY_VENV)/bin/hadolint --config deploy/.hadolint.yaml deploy/Dockerfile
-	$(DEPLOY_VENV)/bin/kubernetes-validate --strict --quiet $$(ls deploy/k8s/*.yaml deploy/k8s/monitoring/*.yaml | grep -v kustomization)
+	$(DEPLOY_VENV)/bin/kubernetes-validate --strict --quiet $$(ls deploy/k8s/*.yaml deploy/k8s/monitoring/*.yaml deploy/k8s/stream/*.yaml | grep -v kustomization)
 	$(DEPLOY_VENV)/bin/python deploy/validate.py
 	promtool check rules deploy/prometheus/rules/*.yml
 	cd deploy/prometheus && promtool check config local.yml && promtool test rules tests/alerts_test.yml
@@ -69,6 +70,12 @@ test-browser: release
 ## 3 replicas behind haproxy under load: SIGKILL + restart, rolling SIGTERM restart, overload.
 test-cluster: release
 	Tests/integration/cluster.sh
+
+## The Kafka worker end to end: 3 mock brokers (librdkafka's, real protocol), 6 input partitions,
+## 20,000 texts plus bad messages, 2 workers in one group, one SIGKILLed mid-run and replaced, then
+## SIGTERM; prints a JSON summary (lost must be 0) and the throughput against `ner tag`.
+test-stream: release
+	Tests/integration/stream.sh
 
 ## --threads CPU use (≤ 1.3 cores with 1) and abandoned 20,000-character requests dropped, on the
 ## release binary under real sockets.

@@ -106,6 +106,53 @@ def check_monitoring(check, objects, pod_labels):
         check(names and names <= set(recording), f"dashboard query {expr!r} reads {sorted(names - set(recording))}, not recording rules")
 
 
+def check_stream(check):
+    """deploy/k8s/stream: the Kafka worker's Deployment and PDB agree, probe its port, run
+    `ner stream` with variables it knows, keep secrets out of the manifest, and are scraped."""
+    here = os.path.join(HERE, "stream")
+    with open(os.path.join(here, "kustomization.yaml")) as f:
+        resources = yaml.safe_load(f)["resources"]
+    objects = {}
+    for resource in resources:
+        path = os.path.join(here, resource)
+        check(os.path.exists(path), f"stream kustomization lists missing {resource}")
+        if os.path.exists(path):
+            with open(path) as f:
+                document = yaml.safe_load(f)
+            objects[document["kind"]] = document
+    check(set(objects) == {"Deployment", "PodDisruptionBudget"}, f"stream: unexpected kinds {sorted(objects)}")
+    if set(objects) != {"Deployment", "PodDisruptionBudget"}:
+        return
+    spec = objects["Deployment"]["spec"]
+    pod = spec["template"]
+    container = pod["spec"]["containers"][0]
+    check(container.get("command", [])[-1:] == ["stream"], "the stream Deployment must run `ner stream`")
+    check(all(pod["metadata"]["labels"].get(k) == v for k, v in spec["selector"]["matchLabels"].items()), "stream selector does not match pod labels")
+    check(objects["PodDisruptionBudget"]["spec"]["selector"]["matchLabels"] == spec["selector"]["matchLabels"], "stream PDB selector does not match")
+    port = {p["name"]: p["containerPort"] for p in container["ports"]}.get("probes")
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    check(port is not None and env.get("NER_PORT") == str(port), "NER_PORT must be the probes container port")
+    check(pod["metadata"].get("annotations", {}).get("prometheus.io/port") == str(port), "the scrape annotation must name the probes port")
+    for probe, path in [("startupProbe", "/health"), ("livenessProbe", "/health"), ("readinessProbe", "/ready")]:
+        get = container.get(probe, {}).get("httpGet", {})
+        check(get.get("path") == path and get.get("port") in ("probes", port), f"stream {probe} must GET {path} on the probes port")
+    with open(os.path.join(ROOT, "Sources", "ner", "Stream.swift")) as f:
+        known = set(re.findall(r'"(NER_[A-Z_]+)"', f.read())) | {"NER_MODEL", "NER_PRECISION"}
+    for name in env:
+        check(not name.startswith("NER_") or name in known, f"the stream Deployment sets {name}, which `ner stream` does not read")
+    for name, value in env.items():
+        check(value is None or not re.search(r"(?i)password|secret", str(value)) or "${" in str(value) or value.startswith("/"),
+              f"{name} looks like an inline secret; use a Secret")
+    drain = float(env.get("NER_DRAIN_TIMEOUT_SECONDS", 30))
+    check(pod["spec"]["terminationGracePeriodSeconds"] >= drain + 10, "terminationGracePeriodSeconds must cover the stream drain")
+    check(pod["spec"]["securityContext"].get("runAsNonRoot") is True, "stream pods must run as non-root")
+    with open(os.path.join(PROMETHEUS, "prometheus.yml")) as f:
+        jobs = {j["job_name"]: j for j in yaml.safe_load(f)["scrape_configs"]}
+    job = jobs.get("bertner-stream")
+    check(job is not None and any(r.get("action") == "keep" and r.get("regex") == pod["metadata"]["labels"]["app"]
+                                  for r in job["relabel_configs"]), "prometheus.yml must scrape the stream pods (job bertner-stream)")
+
+
 def main():
     problems = []
 
@@ -163,6 +210,7 @@ def main():
     check(pdb["selector"]["matchLabels"] == spec["selector"]["matchLabels"], "PDB selector does not match the Deployment")
 
     check_monitoring(check, objects, labels)
+    check_stream(check)
 
     for p in problems:
         print("deploy/k8s:", p, file=sys.stderr)

@@ -58,7 +58,7 @@ public struct StreamConfiguration: StreamArguments, Codable, Equatable {
     public var dictionaryPath: String?
     public var maxBatchTokens = 4_096
     public var maxWaitMilliseconds = 5
-    public var maxInFlight = 1_024
+    public var maxInFlight = 256
     public var maxTextCharacters = 20_000
     public var commitIntervalMilliseconds = 200
     public var drainTimeoutSeconds = 30.0
