@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// libFuzzer target over the tokenizer, the sentence splitter and request decoding — its own
+// libFuzzer target over the tokenizer, the sentence splitter, request and Kafka message decoding — its own
 // package so that the main build never sees a target without `main`. Run with `make fuzz`:
 //   swift build --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address
 import PackageDescription
@@ -17,6 +17,7 @@ let package = Package(
             dependencies: [
                 .product(name: "BertNER", package: "BertNER"),
                 .product(name: "NERServer", package: "BertNER"),
+                .product(name: "NERStream", package: "BertNER"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -129,8 +129,8 @@ class Worker:
         self.name, self.port = name, free_port()
         self.log = open(os.path.join(workdir, f"{name}.log"), "w")
         self.process = subprocess.Popen(
-            [args.ner, "stream", "--brokers", args.bootstrap, "--input-topic", "in", "--output-topic", output,
-             "--dead-letter-topic", dead_letters, "--group", group, "--model", args.model, "--threads", str(threads),
+            [args.ner, "stream", "--brokers", args.bootstrap, "--input-topic", args.topic["in"], "--output-topic", args.topic[output],
+             "--dead-letter-topic", args.topic[dead_letters], "--group", args.topic_prefix + group, "--model", args.model, "--threads", str(threads),
              "--host", "127.0.0.1", "--port", str(self.port),
              # A dead worker's partitions move after 6 s without heartbeats (librdkafka's default is 45 s).
              "--kafka-property", "consumer.session.timeout.ms=6000", "--kafka-property", "consumer.heartbeat.interval.ms=500"],
@@ -185,12 +185,19 @@ def main():
     p.add_argument("--texts", type=int, default=20_000)
     p.add_argument("--bad", type=int, default=60, help="bad messages of each of 5 kinds")
     p.add_argument("--json", help="also write the summary here")
+    p.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP"),
+                   help="a real Kafka instead of the mock (env KAFKA_BOOTSTRAP); the topics must exist and be empty")
+    p.add_argument("--topic-prefix", default="", help="prefix of the five topic names (use a fresh one per run on a real Kafka)")
     args = p.parse_args()
     workdir = tempfile.mkdtemp(prefix="bertner-stream-")
     good, source = texts(args.texts)
-    mock = Mock(args.mock, [("in", 6), ("out", 6), ("dlq", 1), ("out-throughput", 6), ("dlq-throughput", 1)])
-    args.bootstrap = mock.bootstrap
-    print(f"mock cluster {mock.bootstrap}; {len(good)} texts from {source}; work in {workdir}", file=sys.stderr)
+    topics = [("in", 6), ("out", 6), ("dlq", 1), ("out-throughput", 6), ("dlq-throughput", 1)]
+    args.topic = {name: args.topic_prefix + name for name, _ in topics}
+    mock = None
+    if not args.bootstrap:
+        mock = Mock(args.mock, [(args.topic[name], partitions) for name, partitions in topics])
+        args.bootstrap = mock.bootstrap
+    print(f"brokers {args.bootstrap} ({'mock' if mock else 'real'}); {len(good)} texts from {source}; work in {workdir}", file=sys.stderr)
 
     # Texts as JSON with ids and 500 keys; bad messages of each kind in between.
     rng = random.Random(20)
@@ -206,13 +213,13 @@ def main():
     for key, _, value in bad:
         lines.insert(rng.randrange(len(lines) + 1), (key, value))
 
-    results, dead = Reader(mock.bootstrap, "out"), Reader(mock.bootstrap, "dlq")
+    results, dead = Reader(args.bootstrap, args.topic["out"]), Reader(args.bootstrap, args.topic["dlq"])
     workers = [Worker(args, f"worker{i}", workdir, "bertner-test", "out", "dlq", threads=1) for i in (1, 2)]
     for w in workers:
         w.wait_ready()
     wait("both workers assigned", lambda: sum(w.assigned() for w in workers) == 6 and all(w.assigned() > 0 for w in workers))
     started = time.monotonic()
-    produce(mock.bootstrap, "in", lines, workdir)
+    produce(args.bootstrap, args.topic["in"], lines, workdir)
 
     def unique_ids():
         return {r["value"]["id"] for r in results.snapshot() if isinstance(r["value"], dict) and "id" in r["value"]}
@@ -293,7 +300,8 @@ def main():
     stream_seconds = time.monotonic() - t0
     solo.process.send_signal(signal.SIGTERM)
     solo_exit = solo.process.wait(timeout=120)
-    mock.stop()
+    if mock:
+        mock.stop()
 
     tag_rate = len(good) / max(1e-9, tag_seconds - tag_load_seconds)
     stream_rate = total / stream_seconds

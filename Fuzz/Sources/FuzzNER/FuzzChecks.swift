@@ -1,11 +1,14 @@
 @_spi(Engine) import BertNER
 import Foundation
 import NERServer
+import NERStream
 import Hummingbird
 
 /// One fuzz input exercises, by its first byte: (0) the tokenizer and sentence splitter on the
 /// rest as lossy UTF-8 text, checking offsets; (1) `/ner` and (2) `/ner/batch` body decoding, which
-/// must either succeed within the limits or throw an `APIError` — never crash, hang or trap.
+/// must either succeed within the limits or throw an `APIError`; (3) a `ner stream` message value,
+/// which must decode to a non-empty text within the limit or name a dead-letter reason — never
+/// crash, hang or trap.
 /// The vocabulary is the default model's (`NER_FUZZ_VOCAB` overrides the bundle folder).
 let tokenizer: BertTokenizer = {
     let bundle = ProcessInfo.processInfo.environment["NER_FUZZ_BUNDLE"] ?? "Weights/default"
@@ -66,14 +69,25 @@ func checkOptions(_ options: RecognizeOptions) {
     precondition(entries.allSatisfy { $0.word.unicodeScalars.count <= RequestDecoding.maxDictionaryWordCharacters })
 }
 
+/// A Kafka message value: a text within the limit, or a dead letter with a message.
+func checkMessage(_ bytes: UnsafeRawBufferPointer) {
+    switch MessageDecoding.decode(Array(bytes), fallbackID: "in/0/0", maxTextCharacters: 512) {
+    case .success(let input):
+        precondition(!input.text.isEmpty && input.text.unicodeScalars.count <= 512)
+    case .failure(let reason):
+        precondition(!reason.message.isEmpty)
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
     let rest = UnsafeRawBufferPointer(start: data + 1, count: size - 1)
-    switch data[0] % 3 {
+    switch data[0] % 4 {
     case 0: checkTokenizer(rest)
     case 1: checkDecoding(rest, batch: false)
-    default: checkDecoding(rest, batch: true)
+    case 2: checkDecoding(rest, batch: true)
+    default: checkMessage(rest)
     }
     return 0
 }
