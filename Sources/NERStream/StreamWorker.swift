@@ -104,7 +104,11 @@ public final class StreamWorker: Service, Sendable {
                 // In consumption order: a partition's (and so a key's) results keep its order.
                 for await item in pending { await self.deliver(item, model: model, producer: producer) }
                 // The consumer thread has drained, committed and left the group.
-                if !producer.flush(timeout: .seconds(configuration.drainTimeoutSeconds)) {
+                // Blocking, so on a thread of its own rather than the Swift pool.
+                let flushed = await withCheckedContinuation { continuation in
+                    Thread { continuation.resume(returning: producer.flush(timeout: .seconds(self.configuration.drainTimeoutSeconds))) }.start()
+                }
+                if !flushed {
                     logger.warning("messages still undelivered at exit", metadata: ["count": "\(producer.outstanding)"])
                 }
                 producer.stopPolling()

@@ -170,7 +170,7 @@ struct StreamProcessTests {
         let metrics = await worker.get("/metrics").1
         let info = await worker.get("/info").1
         // Authentication has been tried (and logged) before we look.
-        try Support.eventually("a SASL log line") { worker.standardError.contains("SASL") || worker.standardError.contains("sasl") }
+        try await Support.eventually("a SASL log line") { worker.standardError.contains("SASL") || worker.standardError.contains("sasl") }
         #expect(worker.terminate() == 0)
         let log = worker.standardError
         for secret in ["env-secret-91c2", "file-secret-7f3a"] {

@@ -54,7 +54,12 @@ enum StreamTestSupport {
     /// Produces `messages` in order and waits for every acknowledgement; returns each one's
     /// (partition, offset). `partition` nil: chosen by key.
     static func produce(_ bootstrap: String, topic: String, _ messages: [(key: String?, value: [UInt8]?, partition: Int32?)],
-                        headers: [(name: String, value: [UInt8]?)] = []) throws -> [(Int32, Int64)] {
+                        headers: [(name: String, value: [UInt8]?)] = []) async throws -> [(Int32, Int64)] {
+        try await offPool { try produceBlocking(bootstrap, topic: topic, messages, headers: headers) }
+    }
+
+    private static func produceBlocking(_ bootstrap: String, topic: String, _ messages: [(key: String?, value: [UInt8]?, partition: Int32?)],
+                                        headers: [(name: String, value: [UInt8]?)]) throws -> [(Int32, Int64)] {
         let placed = Mutex([UInt64: (Int32, Int64)]())
         let failures = Mutex([String]())
         let producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrap, "enable.idempotence": "true", "log_level": "3"],
@@ -73,8 +78,13 @@ enum StreamTestSupport {
 
     /// Reads `topic` from the beginning until `done` holds for what was read (a failure after
     /// `deadline` is the bound on a broken worker, not a way to order events).
-    static func read(_ bootstrap: String, topic: String, partitions: Int32, deadline: Duration = .seconds(120),
-                     until done: ([Record]) -> Bool) throws -> [Record] {
+    static func read(_ bootstrap: String, topic: String, partitions: Int32, deadline: Duration = .seconds(600),
+                     until done: @escaping @Sendable ([Record]) -> Bool) async throws -> [Record] {
+        try await offPool { try readBlocking(bootstrap, topic: topic, partitions: partitions, deadline: deadline, until: done) }
+    }
+
+    private static func readBlocking(_ bootstrap: String, topic: String, partitions: Int32, deadline: Duration,
+                                     until done: ([Record]) -> Bool) throws -> [Record] {
         let consumer = try KafkaConsumer(properties: ["bootstrap.servers": bootstrap, "group.id": "reader-\(UUID().uuidString)",
                                                       "enable.auto.commit": "false", "log_level": "3"],
                                          scrubbing: KafkaProperties(),
@@ -99,7 +109,11 @@ enum StreamTestSupport {
     }
 
     /// The group's committed offset per partition (nil: none).
-    static func committed(_ bootstrap: String, group: String, topic: String, partitions: Int32) throws -> [Int32: Int64?] {
+    static func committed(_ bootstrap: String, group: String, topic: String, partitions: Int32) async throws -> [Int32: Int64?] {
+        try await offPool { try committedBlocking(bootstrap, group: group, topic: topic, partitions: partitions) }
+    }
+
+    private static func committedBlocking(_ bootstrap: String, group: String, topic: String, partitions: Int32) throws -> [Int32: Int64?] {
         let consumer = try KafkaConsumer(properties: ["bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": "false", "log_level": "3"],
                                          scrubbing: KafkaProperties(),
                                          callbacks: .init(assigned: { _ in }, revoked: { _ in }, committed: { _, _ in }, log: { _, _, _ in }))
@@ -108,15 +122,24 @@ enum StreamTestSupport {
         return Dictionary(uniqueKeysWithValues: offsets.map { ($0.key.partition, $0.value) })
     }
 
-    /// Polls `condition` until it holds; the gate tests use instead of sleeping.
-    static func eventually(_ what: String, deadline: Duration = .seconds(120), _ condition: () throws -> Bool) rethrows {
+    /// Polls `condition` until it holds; the gate tests use instead of sleeping. The deadline only
+    /// bounds a broken worker (the debug build on a loaded machine takes what it takes).
+    static func eventually(_ what: String, deadline: Duration = .seconds(600), _ condition: () async throws -> Bool) async rethrows {
         let started = ContinuousClock.now
-        while try !condition() {
+        while try await !condition() {
             if ContinuousClock.now - started > deadline {
                 Issue.record("timed out waiting for \(what)")
                 return
             }
-            Thread.sleep(forTimeInterval: 0.02)
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Runs blocking librdkafka calls on a thread of their own: blocking the Swift pool (2 threads
+    /// on 2 cores) would starve the worker under test, and every other test in the process.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
         }
     }
 }

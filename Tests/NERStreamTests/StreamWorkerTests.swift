@@ -40,7 +40,7 @@ import Testing
                 good += 1
             }
         }
-        let placed = try Support.produce(bootstrap, topic: "in", messages, headers: [(name: "trace", value: Array("abc".utf8))])
+        let placed = try await Support.produce(bootstrap, topic: "in", messages, headers: [(name: "trace", value: Array("abc".utf8))])
         // Every produce of the worker's first ones fails with retriable errors first: idempotent
         // retries must neither lose nor duplicate nor reorder.
         cluster.pushRequestErrors(apiKey: 0, errors: [6, 7, 6, 19, 7, 6])
@@ -52,8 +52,8 @@ import Testing
         let worker = Support.worker(configuration)
         let run = Task { try await worker.run() }
 
-        let results = try Support.read(bootstrap, topic: "out", partitions: 2) { $0.count >= 30 }
-        let deadLetters = try Support.read(bootstrap, topic: "dlq", partitions: 1) { $0.count >= 5 }
+        let results = try await Support.read(bootstrap, topic: "out", partitions: 2) { $0.count >= 30 }
+        let deadLetters = try await Support.read(bootstrap, topic: "dlq", partitions: 1) { $0.count >= 5 }
         // Every text once.
         let ids = results.compactMap { $0.json?["id"] as? Int }
         #expect(ids.sorted() == Array(0..<30))
@@ -93,8 +93,8 @@ import Testing
         // Everything acknowledged is committed: each input partition up to its end.
         var highs: [Int32: Int64] = [:]
         for (partition, offset) in placed { highs[partition] = max(highs[partition] ?? 0, offset + 1) }
-        try Support.eventually("commits up to the end of every partition") {
-            let committed = try Support.committed(bootstrap, group: "tags", topic: "in", partitions: 3)
+        try await Support.eventually("commits up to the end of every partition") {
+            let committed = try await Support.committed(bootstrap, group: "tags", topic: "in", partitions: 3)
             return highs.allSatisfy { committed[$0.key] == .some($0.value) }
         }
         let metrics = worker.renderMetrics()
@@ -102,6 +102,10 @@ import Testing
         #expect(metrics.contains(#"ner_stream_messages_total{outcome="dead_letter"} 5"#))
         #expect(metrics.contains(#"ner_stream_dead_letters_total{reason="invalid_utf8"} 1"#))
         #expect(metrics.contains("ner_stream_consumer_lag{"))
+        // The texts were batched together (the same Batcher as `ner serve`): fewer forward passes than texts.
+        let batches = metrics.split(separator: "\n").first { $0.hasPrefix("ner_batch_texts_count") }
+            .flatMap { $0.split(separator: " ").last }.flatMap { Int($0) }
+        #expect(batches.map { $0 >= 1 && $0 < 30 } == true, "forward passes: \(String(describing: batches))")
         worker.stop()
         try await run.value
         #expect(worker.state.current == .draining)
@@ -118,7 +122,7 @@ import Testing
         cluster.setLeader(topic: "out", partition: 0, broker: 3)
         cluster.setGroupCoordinator("held", broker: 2)
         let bootstrap = cluster.bootstrapServers
-        _ = try Support.produce(bootstrap, topic: "in", (0..<20).map { (key: nil, value: Array(Self.sentences[$0 % 5].utf8), partition: Int32($0 % 2)) })
+        _ = try await Support.produce(bootstrap, topic: "in", (0..<20).map { (key: nil, value: Array(Self.sentences[$0 % 5].utf8), partition: Int32($0 % 2)) })
         cluster.setDown(broker: 3)
 
         let worker = Support.worker(Support.configuration(cluster, group: "held") {
@@ -126,8 +130,8 @@ import Testing
             $0.includeText = true
         })
         let run = Task { try await worker.run() }
-        try Support.eventually("8 messages consumed") { worker.progress.inFlight == 8 }
-        let before = try Support.committed(bootstrap, group: "held", topic: "in", partitions: 2)
+        try await Support.eventually("8 messages consumed") { worker.progress.inFlight == 8 }
+        let before = try await Support.committed(bootstrap, group: "held", topic: "in", partitions: 2)
         #expect(before.values.allSatisfy { ($0 ?? 0) == 0 }, "committed before any result was acknowledged: \(before)")
 
         worker.stop()
@@ -137,11 +141,11 @@ import Testing
         try await run.value
 
         // Exactly the 8 in flight were finished and committed; the consumer never took more.
-        let results = try Support.read(bootstrap, topic: "out", partitions: 1) { $0.count >= 8 }
+        let results = try await Support.read(bootstrap, topic: "out", partitions: 1) { $0.count >= 8 }
         #expect(results.count == 8)
         #expect(Set(results.compactMap { $0.json?["id"] as? String }).count == 8)
         #expect(results.allSatisfy { ($0.json?["text"] as? String).map(Self.sentences.contains) ?? false }, "--include-text")
-        let committed = try Support.committed(bootstrap, group: "held", topic: "in", partitions: 2)
+        let committed = try await Support.committed(bootstrap, group: "held", topic: "in", partitions: 2)
         #expect(committed.values.reduce(0) { $0 + (($1 ?? 0) ?? 0) } == 8, "\(committed)")
     }
 
@@ -155,14 +159,14 @@ import Testing
         cluster.setLeader(topic: "out", partition: 0, broker: 2)
         cluster.setGroupCoordinator("timeout", broker: 1)
         let bootstrap = cluster.bootstrapServers
-        _ = try Support.produce(bootstrap, topic: "in", (0..<3).map { _ in (key: nil, value: Array("北京".utf8), partition: 0) })
+        _ = try await Support.produce(bootstrap, topic: "in", (0..<3).map { _ in (key: nil, value: Array("北京".utf8), partition: 0) })
         cluster.setDown(broker: 2)
         let worker = Support.worker(Support.configuration(cluster, group: "timeout") { $0.drainTimeoutSeconds = 0.5 })
         let run = Task { try await worker.run() }
-        try Support.eventually("3 messages consumed") { worker.progress.inFlight == 3 }
+        try await Support.eventually("3 messages consumed") { worker.progress.inFlight == 3 }
         worker.stop()
         try await run.value
-        let committed = try Support.committed(bootstrap, group: "timeout", topic: "in", partitions: 1)
+        let committed = try await Support.committed(bootstrap, group: "timeout", topic: "in", partitions: 1)
         #expect((committed[0] ?? 0) ?? 0 == 0, "\(committed)")
     }
 
@@ -176,7 +180,7 @@ import Testing
         cluster.setLeader(topic: "out", partition: 0, broker: 2)
         cluster.setGroupCoordinator("lost", broker: 1)
         let bootstrap = cluster.bootstrapServers
-        _ = try Support.produce(bootstrap, topic: "in", [(key: nil, value: Array("北京".utf8), partition: 0)])
+        _ = try await Support.produce(bootstrap, topic: "in", [(key: nil, value: Array("北京".utf8), partition: 0)])
         cluster.setDown(broker: 2)
         let worker = Support.worker(Support.configuration(cluster, group: "lost") {
             $0.kafkaProperties = ["producer.message.timeout.ms=1500"]
@@ -187,7 +191,7 @@ import Testing
         } else {
             Issue.record("state is \(worker.state.current)")
         }
-        let committed = try Support.committed(bootstrap, group: "lost", topic: "in", partitions: 1)
+        let committed = try await Support.committed(bootstrap, group: "lost", topic: "in", partitions: 1)
         #expect((committed[0] ?? 0) ?? 0 == 0, "\(committed)")
     }
 }
