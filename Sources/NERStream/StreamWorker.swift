@@ -80,9 +80,9 @@ public final class StreamWorker: Service, Sendable {
             logger.critical("ner stream cannot start", metadata: ["error": "\(error)"])
             throw error
         }
-        let producer = try KafkaProducer(properties: properties.producer, scrubbing: properties.user, log: kafkaLog) { [self] in delivered($0) }
+        let producer = try KafkaProducer(properties: properties.producer, scrubbing: properties.user, log: kafkaLog(scrubbing: properties.user)) { [self] in delivered($0) }
         let consumer = try KafkaConsumer(properties: properties.consumer, scrubbing: properties.user, callbacks: .init(
-            assigned: { [self] in assigned($0) }, revoked: { [self] in revoked($0) }, committed: { _, _ in }, log: kafkaLog))
+            assigned: { [self] in assigned($0) }, revoked: { [self] in revoked($0) }, committed: { _, _ in }, log: kafkaLog(scrubbing: properties.user)))
         try consumer.subscribe([configuration.inputTopic])
         shared.update { $0.consumer = consumer }
         state.markReady(with: .init(pipeline: pipeline, info: ModelInfo(pipeline: pipeline, directory: configuration.modelDirectory)))
@@ -318,10 +318,9 @@ public final class StreamWorker: Service, Sendable {
         }
     }
 
-    private var kafkaLog: KafkaLogSink {
+    /// librdkafka's log lines through swift-log, with the secrets of `scrubbing` replaced.
+    private func kafkaLog(scrubbing: KafkaProperties) -> KafkaLogSink {
         let logger = logger
-        let scrubbing = (try? KafkaProperties(file: configuration.kafkaPropertiesFile, assignments: configuration.kafkaProperties,
-                                              environment: environment)) ?? KafkaProperties()
         return { level, facility, message in
             let text = scrubbing.scrub(message)
             let metadata: Logger.Metadata = ["facility": "\(facility)"]
