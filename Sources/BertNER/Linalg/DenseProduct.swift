@@ -63,14 +63,12 @@ package struct DenseProduct: @unchecked Sendable {
     package static let columnMultiple = 64
 
     let shape: Shape
-    let primitive: dnnl_primitive_t
+    let matmul: MatmulPrimitive
     let source: dnnl_memory_desc_t
     let weights: dnnl_memory_desc_t
     let destination: dnnl_memory_desc_t
-    let scratchpad: dnnl_memory_desc_t
-    let scratchpadBytes: Int
     /// oneDNN's implementation name, e.g. `brg:avx512_core_vnni`.
-    package let kernel: String
+    package var kernel: String { matmul.kernel }
 
     /// Kernels that ran in place of the one a weight was packed for (oneDNN's reference loops
     /// when a shape is one its fast kernels refuse): reported by `TokenClassifier.productKernels`.
@@ -114,74 +112,21 @@ package struct DenseProduct: @unchecked Sendable {
         destination = try Self.descriptor([shape.rows, shape.columns], shape.format.destination,
                                           strides: [shape.columns, 1])
         weights = try Self.weightDescriptor(shape.format, layout: shape.layout, inner: shape.inner, columns: shape.columns)
-        var desc = dnnl_matmul_desc_t()
-        var (src, wei, dst) = (source, weights, destination)
-        try OneDNN.check(dnnl_matmul_desc_init(&desc, &src, &wei, nil, &dst), "dnnl_matmul_desc_init")
-        var attributes: dnnl_primitive_attr_t?
-        try OneDNN.check(dnnl_primitive_attr_create(&attributes), "dnnl_primitive_attr_create")
-        defer { dnnl_primitive_attr_destroy(attributes) }
-        // The caller's scratchpad: primitives then run concurrently from several threads.
-        try OneDNN.check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user),
-                         "dnnl_primitive_attr_set_scratchpad_mode")
-        var descriptor: dnnl_primitive_desc_t?
-        try OneDNN.check(dnnl_primitive_desc_create(&descriptor, &desc, attributes, engine, nil),
-                         "dnnl_primitive_desc_create (matmul \(shape.rows)×\(shape.inner)·\(shape.inner)×\(shape.columns))")
-        defer { dnnl_primitive_desc_destroy(descriptor) }
-        var name: UnsafePointer<CChar>?
-        dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name)
-        kernel = name.map { String(cString: $0) } ?? "unknown"
-        scratchpad = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0)?.pointee ?? dnnl_memory_desc_t()
-        var pad = scratchpad
-        scratchpadBytes = dnnl_memory_desc_get_size(&pad)
-        var created: dnnl_primitive_t?
-        try OneDNN.check(dnnl_primitive_create(&created, descriptor), "dnnl_primitive_create")
-        guard let created else { throw OneDNN.Failure(call: "dnnl_primitive_create", status: dnnl_runtime_error) }
-        primitive = created
+        matmul = try MatmulPrimitive(source: source, weights: weights, destination: destination,
+                                     label: "matmul \(shape.rows)×\(shape.inner)·\(shape.inner)×\(shape.columns)")
     }
 
-    private func destroy() { dnnl_primitive_destroy(primitive) }
+    private func destroy() { matmul.destroy() }
 
-    /// One thread's oneDNN memory objects for this product's arguments (and its scratchpad),
-    /// re-pointed at each call's buffers: creating them per call allocated inside oneDNN every time.
-    package final class Arguments {
-        private var memories: [dnnl_memory_t?]
-        private let list: UnsafeMutablePointer<dnnl_exec_arg_t>
-        private let count: Int32
-        private let scratchpad: UnsafeMutableRawPointer
+    /// One thread's memory objects for this product's arguments.
+    func arguments() -> MatmulArguments {
+        matmul.arguments(source: source, weights: weights, destination: destination)
+    }
 
-        init(_ product: DenseProduct) {
-            let engine: dnnl_engine_t
-            do { engine = try OneDNN.engine() } catch { preconditionFailure("\(error)") }  // made the product already
-            scratchpad = .allocate(byteCount: max(64, product.scratchpadBytes), alignment: 64)
-            var descriptors = [product.source, product.weights, product.destination, product.scratchpad]
-            memories = [nil, nil, nil, nil]
-            let kinds = [DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD]
-            count = product.scratchpadBytes > 0 ? 4 : 3
-            list = .allocate(capacity: 4)
-            for k in 0..<Int(count) {
-                // A null handle for now (DNNL_MEMORY_NONE): every call sets its own.
-                let status = dnnl_memory_create(&memories[k], &descriptors[k], engine, k == 3 ? scratchpad : nil)
-                precondition(status == dnnl_success, "oneDNN could not create a memory object (status \(status.rawValue))")
-                list[k] = dnnl_exec_arg_t(arg: kinds[k], memory: memories[k])
-            }
-        }
-
-        deinit {
-            for memory in memories where memory != nil { dnnl_memory_destroy(memory) }
-            list.deallocate()
-            scratchpad.deallocate()
-        }
-
-        /// `dst = src · weights` on `stream`.
-        func execute(_ product: DenseProduct, source: UnsafeRawPointer, weights: UnsafeRawPointer,
-                     destination: UnsafeMutableRawPointer, stream: dnnl_stream_t) {
-            dnnl_memory_set_data_handle(memories[0], UnsafeMutableRawPointer(mutating: source))
-            dnnl_memory_set_data_handle(memories[1], UnsafeMutableRawPointer(mutating: weights))
-            dnnl_memory_set_data_handle(memories[2], destination)
-            OneDNN.useOneThread()
-            let status = dnnl_primitive_execute(product.primitive, stream, count, list)
-            precondition(status == dnnl_success, "oneDNN matmul failed with status \(status.rawValue)")
-        }
+    /// `dst = src · weights` on `stream` with one thread's `arguments`.
+    func execute(_ arguments: MatmulArguments, source: UnsafeRawPointer, weights: UnsafeRawPointer,
+                 destination: UnsafeMutableRawPointer, stream: dnnl_stream_t) {
+        matmul.execute(arguments, source: source, weights: weights, destination: destination, stream: stream)
     }
 
     static func descriptor(_ dims: [Int], _ type: dnnl_data_type_t, strides: [Int]) throws(OneDNN.Failure) -> dnnl_memory_desc_t {

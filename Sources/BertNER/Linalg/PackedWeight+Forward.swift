@@ -100,8 +100,7 @@ extension PackedWeight {
                 preconditionFailure("oneDNN could not make a \(shape) product after making the weights' own: \(error)")
             }
             DenseProduct.noteKernel(product.kernel, expected: weight.kernel)
-            scratch.arguments(part: part, for: product)
-                .execute(product, source: source + rows.lowerBound * width * weight.format.elementBytes,
+            product.execute(scratch.arguments(part: part, for: product), source: source + rows.lowerBound * width * weight.format.elementBytes,
                          weights: weight.memory + weight.offset(ofColumn: columns.lowerBound),
                          destination: destination + block(columns).offset(row: rows.lowerBound) * 4,
                          stream: scratch.stream(part: part))

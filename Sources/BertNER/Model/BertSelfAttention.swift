@@ -6,20 +6,40 @@
 /// (sequence, head) pairs are spread over the pool's threads, each with its own score block.
 /// Packing replaces Hugging Face's additive padding mask: a token only ever sees keys of its own
 /// sequence, which is exactly what the mask's −∞ entries achieve in a padded batch.
+///
+/// The int8 and bf16 engines run the two products in bf16 through oneDNN (`HeadProducts`) where
+/// the CPU has bf16 kernels and the sequence is long enough to gain; fp32 keeps OpenBLAS (exact).
 package struct BertSelfAttention: Sendable {
     package let queryKeyValue: Linear
     package let heads: Int
     package let headSize: Int
+    /// bf16 products, or nil for fp32 OpenBLAS.
+    package let headProducts: HeadProducts?
 
     package init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
         let h = config.hiddenSize
         let parts = try ["query", "key", "value"].map {
             try Linear(weights: weights, prefix: "\(prefix).\($0)", inputs: h, outputs: h)
         }
-        queryKeyValue = try Linear(weight: Matrix.stacking(parts.compactMap(\.weight)), bias: parts.flatMap(\.bias),
-                                   precision: precision)
-        heads = config.numAttentionHeads
-        headSize = config.headSize
+        self.init(queryKeyValue: try Linear(weight: Matrix.stacking(parts.compactMap(\.weight)), bias: parts.flatMap(\.bias),
+                                            precision: precision),
+                  heads: config.numAttentionHeads, precision: precision)
+    }
+
+    /// `queryKeyValue` is the `[3H, H]` projection; `precision` picks the attention products (bf16
+    /// for int8 and bf16 where the CPU has the kernels, OpenBLAS fp32 otherwise).
+    package init(queryKeyValue: Linear, heads: Int, precision: Precision) {
+        let h = queryKeyValue.inputs
+        self.queryKeyValue = queryKeyValue
+        self.heads = heads
+        headSize = h / heads
+        headProducts = precision == .fp32 ? nil : HeadProducts.shared(headSize: headSize, operandStride: 3 * h, contextStride: h)
+    }
+
+    /// What multiplies Q·Kᵀ and P·V.
+    package var kernelName: String {
+        guard let headProducts else { return "OpenBLAS sgemm" }
+        return "\(OneDNN.version) \(headProducts.kernel) bf16 from \(HeadProducts.minimumLength) tokens, else OpenBLAS sgemm"
     }
 
     /// Writes the context vectors of `hidden` to `buffers.context` (heads side by side, as HF's
@@ -27,8 +47,28 @@ package struct BertSelfAttention: Sendable {
     package func forward(_ hidden: MatrixSlice, ranges: [Range<Int>], buffers: ForwardWorkspace.Buffers,
                         pool: ComputePool) {
         queryKeyValue.forward(hidden, into: buffers.queryKeyValue, pool: pool)
-        let pairs = ranges.count * heads
-        pool.run(parts: min(pool.threads, pairs), Pairs(attention: self, ranges: ranges, buffers: buffers))
+        let pairs = ranges.count * heads, parts = min(pool.threads, pairs)
+        if headProducts != nil, ranges.contains(where: { $0.count >= HeadProducts.minimumLength }) {
+            pool.scratch.reserveStreams(parts)
+            let rows = buffers.queryKeyValue.rows
+            pool.run(parts: pool.rowParts(rows), Halves(buffers: buffers, scale: 1 / Float(headSize).squareRoot()))
+        }
+        pool.run(parts: parts, Pairs(attention: self, ranges: ranges, buffers: buffers, scratch: pool.scratch))
+    }
+
+    /// Q|K|V rows in bf16 for `HeadProducts`, Q times 1/√d.
+    private struct Halves: ParallelWork {
+        let buffers: ForwardWorkspace.Buffers
+        let scale: Float
+
+        func run(part: Int, of parts: Int) {
+            let qkv = buffers.queryKeyValue, h = qkv.columns / 3
+            for r in ComputePool.block(part, of: parts, in: qkv.rows, multiple: 1) {
+                let halves = buffers.queryKeyValueHalves + r * qkv.columns
+                BFloat16.convert(qkv.row(r), count: h, scale: scale, into: halves)
+                BFloat16.convert(qkv.row(r) + h, count: 2 * h, into: halves + h)
+            }
+        }
     }
 
     /// Every `parts`-th (sequence, head) pair per part, each part with its own score block.
@@ -36,6 +76,7 @@ package struct BertSelfAttention: Sendable {
         let attention: BertSelfAttention
         let ranges: [Range<Int>]
         let buffers: ForwardWorkspace.Buffers
+        let scratch: ProductScratch
 
         func run(part: Int, of parts: Int) {
             let heads = attention.heads, headSize = attention.headSize, h = heads * headSize
@@ -50,6 +91,19 @@ package struct BertSelfAttention: Sendable {
                 let q = rows + head * headSize
                 let k = rows + h + head * headSize
                 let v = rows + 2 * h + head * headSize
+                if let products = attention.headProducts, n >= HeadProducts.minimumLength {
+                    let probabilities = UnsafeMutableRawPointer(buffers.scores + part * buffers.scoresPerThread + buffers.halvesOffset)
+                        .assumingMemoryBound(to: UInt16.self)
+                    let q16 = buffers.queryKeyValueHalves + range.lowerBound * 3 * h + head * headSize
+                    let k16 = q16 + h, v16 = q16 + 2 * h
+                    let arguments = scratch.arguments(part: part, for: products, length: n)
+                    let stream = scratch.stream(part: part)
+                    products.scores(arguments, q: q16, k: k16, into: p, stream: stream)
+                    softmaxRows(p, rows: n, columns: n, stride: n, into: probabilities)
+                    products.context(arguments, p: probabilities, v: v16,
+                                     into: context.row(range.lowerBound) + head * headSize, stream: stream)
+                    continue
+                }
                 GEMM.product(rows: n, columns: n, inner: headSize, alpha: scale,
                              a: q, lda: 3 * h, b: k, ldb: 3 * h, transposeB: true, c: p, ldc: n)
                 softmaxRows(p, rows: n, columns: n, stride: n)

@@ -43,6 +43,9 @@ public struct TokenClassifier: Sendable {
                 names.append(linear.kernelName)
             }
         }
+        if let attention = bert.encoder.layers.first?.attention.selfAttention, attention.headProducts != nil {
+            names.append("attention: \(attention.kernelName)")
+        }
         let substituted = DenseProduct.substitutedKernels
         return names.joined(separator: "; ") + (substituted.isEmpty ? "" : " — substituted: " + substituted.joined(separator: ", "))
     }

@@ -5,6 +5,18 @@
 enum VectorMath {
     typealias Vector = SIMD8<Float>
 
+    /// `a · b + c`, fused where the build targets FMA (`make release` on an AVX2 + FMA machine
+    /// defines `BERTNER_FMA`): a baseline x86-64 build would turn a fused SIMD multiply-add into a
+    /// libm `fmaf` call per lane, so it multiplies and adds there instead.
+    @inline(__always)
+    static func multiplyAdd(_ a: Vector, _ b: Vector, _ c: Vector) -> Vector {
+        #if BERTNER_FMA
+        return c.addingProduct(a, b)
+        #else
+        return a * b + c
+        #endif
+    }
+
     /// e^x, relative error ≈ 1e-7 (Cephes `expf` polynomial); exact 0 below −87.3, clamped above 88.7.
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
@@ -18,12 +30,12 @@ enum VectorMath {
         let n = shifted - magic
         let r = clamped - n * 0.693359375 + n * 2.12194440e-4  // x − n·ln 2 in two parts
         var p = Vector(repeating: 1.9875691500e-4)
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        p = p * (r * r) + r + 1
+        p = multiplyAdd(p, r, Vector(repeating: 1.3981999507e-3))
+        p = multiplyAdd(p, r, Vector(repeating: 8.3334519073e-3))
+        p = multiplyAdd(p, r, Vector(repeating: 4.1665795894e-2))
+        p = multiplyAdd(p, r, Vector(repeating: 1.6666665459e-1))
+        p = multiplyAdd(p, r, Vector(repeating: 5.0000001201e-1))
+        p = multiplyAdd(p, r * r, r + 1)
         // Multiply by 2ⁿ by adding n to the exponent field.
         let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let scaled = unsafeBitCast(unsafeBitCast(p, to: SIMD8<Int32>.self) &+ (integer &<< 23), to: Vector.self)
@@ -38,16 +50,16 @@ enum VectorMath {
     static func erf(_ value: Vector) -> Vector {
         let x = value.replacing(with: 4, where: value .> 4).replacing(with: -4, where: value .< -4)
         let x2 = x * x
-        var p = x2 * -2.72614225801306e-10 + 2.77068142495902e-08
-        p = x2 * p - 2.10102402082508e-06
-        p = x2 * p - 5.69250639462346e-05
-        p = x2 * p - 7.34990630326855e-04
-        p = x2 * p - 2.95459980854025e-03
-        p = x2 * p - 1.60960333262415e-02
-        var q = x2 * -1.45660718464996e-05 - 2.13374055278905e-04
-        q = x2 * q - 1.68282697438203e-03
-        q = x2 * q - 7.37332916720468e-03
-        q = x2 * q - 1.42647390514189e-02
+        var p = multiplyAdd(x2, Vector(repeating: -2.72614225801306e-10), Vector(repeating: 2.77068142495902e-08))
+        p = multiplyAdd(x2, p, Vector(repeating: -2.10102402082508e-06))
+        p = multiplyAdd(x2, p, Vector(repeating: -5.69250639462346e-05))
+        p = multiplyAdd(x2, p, Vector(repeating: -7.34990630326855e-04))
+        p = multiplyAdd(x2, p, Vector(repeating: -2.95459980854025e-03))
+        p = multiplyAdd(x2, p, Vector(repeating: -1.60960333262415e-02))
+        var q = multiplyAdd(x2, Vector(repeating: -1.45660718464996e-05), Vector(repeating: -2.13374055278905e-04))
+        q = multiplyAdd(x2, q, Vector(repeating: -1.68282697438203e-03))
+        q = multiplyAdd(x2, q, Vector(repeating: -7.37332916720468e-03))
+        q = multiplyAdd(x2, q, Vector(repeating: -1.42647390514189e-02))
         return x * p / q
     }
 
@@ -65,6 +77,14 @@ enum VectorMath {
             let tail = transform(loadPadded(values + i, count: count - i))
             for k in 0..<(count - i) { values[i + k] = tail[k] }
         }
+    }
+
+    /// The largest lane (`SIMD.max()` stays a generic call per use).
+    @inline(__always)
+    static func largest(_ v: Vector) -> Float {
+        let half = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)
+        let quarter = half.lowHalf.replacing(with: half.highHalf, where: half.highHalf .> half.lowHalf)
+        return Swift.max(quarter[0], quarter[1])
     }
 
     /// The first `count` (≤ 8) floats at `values`, the remaining lanes 0.

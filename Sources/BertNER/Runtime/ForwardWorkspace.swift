@@ -16,9 +16,13 @@ public final class ForwardWorkspace: @unchecked Sendable {
         package var attended: MatrixSlice
         package var intermediate: MatrixSlice
         package var logits: MatrixSlice
-        /// `pool.threads` scratch blocks of `longest²` attention scores, one per thread.
+        /// bf16 attention's copy of `queryKeyValue` (Q scaled by 1/√d), `[tokens, 3H]`.
+        package var queryKeyValueHalves: UnsafeMutablePointer<UInt16>
+        /// `pool.threads` scratch blocks, one per thread: `longest²` attention scores, then (from
+        /// `halvesOffset`) bf16 attention's `longest²` probabilities.
         package var scores: UnsafeMutablePointer<Float>
         package var scoresPerThread: Int
+        package var halvesOffset: Int
     }
 
     public init(threads: Int = 1) {
@@ -34,10 +38,12 @@ public final class ForwardWorkspace: @unchecked Sendable {
         func rounded(_ count: Int) -> Int { (count + 15) / 16 * 16 }
         // hidden, Q|K|V, context, attended, intermediate, logits (a tuple: no allocation per pass).
         let widths = (h, 3 * h, h, h, config.intermediateSize, config.labels.count)
-        let scoresPerThread = rounded(longest * longest)
+        let halvesOffset = rounded(longest * longest)
+        let scoresPerThread = halvesOffset + rounded((longest * longest + 1) / 2)
+        let halvesFloats = rounded((tokens * widths.1 + 1) / 2)
         let needed = rounded(tokens * widths.0) + rounded(tokens * widths.1) + rounded(tokens * widths.2)
             + rounded(tokens * widths.3) + rounded(tokens * widths.4) + rounded(tokens * widths.5)
-            + pool.threads * scoresPerThread
+            + halvesFloats + pool.threads * scoresPerThread
         if needed > capacity || memory == nil {
             memory?.deallocate()
             capacity = max(needed, capacity * 3 / 2, 16)
@@ -49,8 +55,12 @@ public final class ForwardWorkspace: @unchecked Sendable {
             defer { next += rounded(tokens * width) }
             return MatrixSlice(base: next, rows: tokens, columns: width)
         }
-        return Buffers(hidden: take(widths.0), queryKeyValue: take(widths.1), context: take(widths.2),
-                       attended: take(widths.3), intermediate: take(widths.4), logits: take(widths.5),
-                       scores: next, scoresPerThread: scoresPerThread)
+        let (hidden, queryKeyValue, context) = (take(widths.0), take(widths.1), take(widths.2))
+        let (attended, intermediate, logits) = (take(widths.3), take(widths.4), take(widths.5))
+        let halves = UnsafeMutableRawPointer(next).assumingMemoryBound(to: UInt16.self)
+        next += halvesFloats
+        return Buffers(hidden: hidden, queryKeyValue: queryKeyValue, context: context, attended: attended,
+                       intermediate: intermediate, logits: logits, queryKeyValueHalves: halves,
+                       scores: next, scoresPerThread: scoresPerThread, halvesOffset: halvesOffset)
     }
 }

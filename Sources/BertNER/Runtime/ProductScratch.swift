@@ -16,7 +16,9 @@ package final class ProductScratch: @unchecked Sendable {
     private var arguments: [PartArguments] = []
 
     private final class PartArguments {
-        var byShape: [DenseProduct.Shape: DenseProduct.Arguments] = [:]
+        var byShape: [DenseProduct.Shape: MatmulArguments] = [:]
+        /// bf16 attention's, by sequence length.
+        var byLength: [HeadProducts.Key: HeadProducts.Arguments] = [:]
     }
 
     init() {}
@@ -39,6 +41,11 @@ package final class ProductScratch: @unchecked Sendable {
             rowCapacity = max(padded, rowCapacity * 3 / 2)
             parameters = .allocate(capacity: rowCapacity)
         }
+        reserveStreams(parts)
+    }
+
+    /// A oneDNN stream (and memory-object cache) for each of `parts` parts. Called before a region starts.
+    func reserveStreams(_ parts: Int) {
         while streams.count < parts {
             var stream: dnnl_stream_t?
             do {
@@ -52,11 +59,21 @@ package final class ProductScratch: @unchecked Sendable {
     }
 
     /// Part `part`'s memory objects for `product` (each part touches only its own).
-    func arguments(part: Int, for product: DenseProduct) -> DenseProduct.Arguments {
+    func arguments(part: Int, for product: DenseProduct) -> MatmulArguments {
         let cache = arguments[part]
         if let found = cache.byShape[product.shape] { return found }
-        let made = DenseProduct.Arguments(product)
+        let made = product.arguments()
         cache.byShape[product.shape] = made
+        return made
+    }
+
+    /// Part `part`'s memory objects for bf16 attention over sequences of `length` tokens.
+    func arguments(part: Int, for products: HeadProducts, length: Int) -> HeadProducts.Arguments {
+        let cache = arguments[part]
+        let key = HeadProducts.Key(products: ObjectIdentifier(products), length: length)
+        if let found = cache.byLength[key] { return found }
+        let made = HeadProducts.Arguments(products, length: length)
+        cache.byLength[key] = made
         return made
     }
 
