@@ -75,7 +75,7 @@ test-cluster: release
 ## 20,000 texts plus bad messages, 2 workers in one group, one SIGKILLed mid-run and replaced, then
 ## SIGTERM; prints a JSON summary (lost must be 0) and the throughput against `ner tag`.
 test-stream: release
-	Tests/integration/stream.sh
+	Tests/integration/stream.sh $(STREAM_ARGS)
 
 ## --threads CPU use (≤ 1.3 cores with 1) and abandoned 20,000-character requests dropped, on the
 ## release binary under real sockets.

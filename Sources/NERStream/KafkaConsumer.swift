@@ -5,7 +5,7 @@ import Foundation
 /// when the worker says so (`enable.auto.commit=false`): a message counts as consumed once its
 /// result is acknowledged, never when it was fetched.
 ///
-/// librdkafka handles are thread-safe; `poll` (which also runs the rebalance and commit callbacks)
+/// librdkafka handles are thread-safe; `poll` (which also runs the rebalance callback)
 /// and `close` are called from one thread only, the worker's consumer thread.
 final class KafkaConsumer: @unchecked Sendable {
     struct Message: Sendable {
@@ -30,8 +30,6 @@ final class KafkaConsumer: @unchecked Sendable {
         var assigned: @Sendable ([TopicPartition]) -> Void
         /// Must finish (produce, acknowledge, commit) what it holds of these partitions.
         var revoked: @Sendable ([TopicPartition]) -> Void
-        /// An asynchronous commit completed: its offsets and error (nil on success).
-        var committed: @Sendable ([(TopicPartition, Int64)], String?) -> Void
         var log: KafkaLogSink
     }
 
@@ -64,11 +62,6 @@ final class KafkaConsumer: @unchecked Sendable {
                 if cooperative { rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, partitions)) } else { rd_kafka_assign(rk, nil) }
             }
         }
-        rd_kafka_conf_set_offset_commit_cb(configuration.pointer) { _, code, offsets, opaque in
-            guard let opaque else { return }
-            let callbacks = Unmanaged<Context>.fromOpaque(opaque).takeUnretainedValue().callbacks
-            callbacks.committed(offsets?.entries ?? [], code == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : kafkaErrorText(code))
-        }
         do {
             handle = try configuration.makeClient(RD_KAFKA_CONSUMER, scrubbing: scrubbing)
         } catch {
@@ -76,7 +69,7 @@ final class KafkaConsumer: @unchecked Sendable {
             throw error
         }
         self.context = context
-        // One queue for messages, rebalances and commit results: all served by `poll`.
+        // One queue for messages and rebalances: both served by `poll`.
         rd_kafka_poll_set_consumer(handle)
     }
 
@@ -125,13 +118,12 @@ final class KafkaConsumer: @unchecked Sendable {
                                 key: bytes(m.key, m.key_len), value: bytes(m.payload, m.len), headers: headers))
     }
 
-    /// Commits `offsets` (each the next offset to read). `async`: the result comes to
-    /// `Callbacks.committed` from a later `poll`.
-    func commit(_ offsets: [(TopicPartition, Int64)], async: Bool) throws(StreamError) {
+    /// Commits `offsets` (each the next offset to read), waiting for the broker's answer.
+    func commit(_ offsets: [(TopicPartition, Int64)]) throws(StreamError) {
         guard !offsets.isEmpty else { return }
         let list = offsets.makeList()
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        let code = rd_kafka_commit(handle, list, async ? 1 : 0)
+        let code = rd_kafka_commit(handle, list, 0)
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .kafka(operation: "commit", error: kafkaErrorText(code)) }
     }
 
@@ -157,6 +149,34 @@ final class KafkaConsumer: @unchecked Sendable {
         var low: Int64 = -1, high: Int64 = -1
         let code = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
         return code == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? high : nil
+    }
+
+    /// Moves assigned partitions' next fetch to `offsets`; messages fetched before are dropped by
+    /// librdkafka, so the next `poll` returns the partition from there.
+    func seek(_ offsets: [(TopicPartition, Int64)], timeout: Duration) throws(StreamError) {
+        guard !offsets.isEmpty else { return }
+        let list = offsets.makeList()
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        if let error = rd_kafka_seek_partitions(handle, list, timeout.timeoutMilliseconds) {
+            defer { rd_kafka_error_destroy(error) }
+            throw .kafka(operation: "seek", error: String(cString: rd_kafka_error_string(error)))
+        }
+        for index in 0..<Int(list.pointee.cnt) where list.pointee.elems[index].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw .kafka(operation: "seek \(list.entries[index].0)", error: kafkaErrorText(list.pointee.elems[index].err))
+        }
+    }
+
+    /// The group's generation and member id, for offsets sent in a transaction (the caller destroys it).
+    func groupMetadata() -> OpaquePointer {
+        rd_kafka_consumer_group_metadata(handle)
+    }
+
+    /// The partition's high watermark, asked of its leader.
+    func queryHighWatermark(_ partition: TopicPartition, timeout: Duration) throws(StreamError) -> Int64 {
+        var low: Int64 = -1, high: Int64 = -1
+        let code = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, timeout.timeoutMilliseconds)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .kafka(operation: "query watermarks of \(partition)", error: kafkaErrorText(code)) }
+        return high
     }
 
     /// Leaves the group (the revoke callback runs first), so the rebalance is quick.

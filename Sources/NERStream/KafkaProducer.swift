@@ -24,7 +24,7 @@ final class KafkaProducer: @unchecked Sendable {
         }
     }
 
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let context: Unmanaged<Context>
     private let polling = Atomic<Bool>(true)
 

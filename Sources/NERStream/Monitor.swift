@@ -32,12 +32,11 @@ final class Monitor<State>: @unchecked Sendable {
     }
 }
 
-/// Runs `body` on a thread of its own and returns when it has finished.
-func onThread(named name: String, _ body: @escaping @Sendable () -> Void) async {
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+/// Runs `body` on a thread of its own and returns its result when it has finished.
+func onThread<Result: Sendable>(named name: String, _ body: @escaping @Sendable () -> Result) async -> Result {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
         let thread = Thread {
-            body()
-            continuation.resume()
+            continuation.resume(returning: body())
         }
         thread.name = name
         thread.start()

@@ -12,6 +12,9 @@ struct OffsetTracker: Sendable {
         var next: Int64 = 0
         /// The last offset handed out for commit.
         var committed: Int64?
+        /// Under transactions: the last offset whose transaction committed, else the first consumed
+        /// since the partition was assigned; where an aborted transaction restarts the partition.
+        var restart: Int64?
 
         var committable: Int64 { head < offsets.count ? offsets[head] : next }
         var inFlight: Int { offsets.count - head - done[head...].lazy.filter { $0 }.count }
@@ -34,10 +37,10 @@ struct OffsetTracker: Sendable {
     /// A message was handed to the worker. Offsets grow within a partition; a lower one means the
     /// partition was rewound (seek, reassignment), and what was pending before is forgotten.
     mutating func consumed(_ partition: TopicPartition, offset: Int64) {
-        var state = partitions[partition] ?? Partition()
+        var state = partitions[partition] ?? Partition(restart: offset)
         if !state.offsets.isEmpty, offset < state.next {
             inFlight -= state.inFlight
-            state = Partition(committed: state.committed)
+            state = Partition(committed: state.committed, restart: state.restart)
         }
         state.offsets.append(offset)
         state.done.append(false)
@@ -103,5 +106,25 @@ extension OffsetTracker {
     /// A commit of `offset` failed: the next `takeCommits` offers the partition again.
     mutating func commitFailed(_ partition: TopicPartition, offset: Int64) {
         resetCommitted(partition, ifEqualTo: offset)
+    }
+}
+
+extension OffsetTracker {
+    /// The transaction that carried these offsets committed: an abort no longer rewinds past them.
+    mutating func confirmed(_ offsets: [(TopicPartition, Int64)]) {
+        for (partition, offset) in offsets where partitions[partition] != nil { partitions[partition]?.restart = offset }
+    }
+
+    /// After an aborted transaction: every partition forgets its pending messages and returns
+    /// where it restarts (its last confirmed offset), to be consumed again from there.
+    mutating func rewind() -> [(TopicPartition, Int64)] {
+        var targets: [(TopicPartition, Int64)] = []
+        for (partition, state) in partitions {
+            guard let restart = state.restart else { continue }
+            inFlight -= state.inFlight
+            partitions[partition] = Partition(committed: restart, restart: restart)
+            targets.append((partition, restart))
+        }
+        return targets.sorted { ($0.0.topic, $0.0.partition) < ($1.0.topic, $1.0.partition) }
     }
 }

@@ -31,6 +31,12 @@ public protocol StreamArguments: Sendable {
     var maxTextCharacters: Int { get }
     /// How often acknowledged offsets are committed.
     var commitIntervalMilliseconds: Int { get }
+    /// Transactions instead of commits: results, dead letters and input offsets of one commit
+    /// interval become visible to `read_committed` consumers together, or not at all.
+    var exactlyOnce: Bool { get }
+    /// The producer's `transactional.id` with `exactlyOnce`; nil: `<group>-<hostname>` (the pod
+    /// name in Kubernetes), see `TransactionalID`.
+    var transactionalId: String? { get }
     /// After SIGTERM (or on a rebalance), how long in-flight messages may take to be produced and
     /// acknowledged before the worker gives up on them (they are then consumed again elsewhere).
     var drainTimeoutSeconds: Double { get }
@@ -61,6 +67,8 @@ public struct StreamConfiguration: StreamArguments, Codable, Equatable {
     public var maxInFlight = 256
     public var maxTextCharacters = 20_000
     public var commitIntervalMilliseconds = 200
+    public var exactlyOnce = false
+    public var transactionalId: String?
     public var drainTimeoutSeconds = 30.0
     public var host = "0.0.0.0"
     public var port = 8080
@@ -87,6 +95,8 @@ public struct StreamConfiguration: StreamArguments, Codable, Equatable {
         maxInFlight = arguments.maxInFlight
         maxTextCharacters = arguments.maxTextCharacters
         commitIntervalMilliseconds = arguments.commitIntervalMilliseconds
+        exactlyOnce = arguments.exactlyOnce
+        transactionalId = arguments.transactionalId
         drainTimeoutSeconds = arguments.drainTimeoutSeconds
         host = arguments.host
         port = arguments.port
@@ -144,6 +154,23 @@ struct KafkaClientProperties: Sendable {
             throw .invalidProperty(key: key, reason: "must stay \(value): ner stream commits offsets itself, after results are acknowledged")
         }
         consumer.merge(Self.managed) { _, managed in managed }
+        if arguments.exactlyOnce {
+            // Exactly-once depends on these: refused rather than overridden, so nobody believes a
+            // setting that is not in force. (A prefixed value counts as much as a shared one.)
+            func given(_ key: String, _ client: String) -> String? { user.values["\(client).\(key)"] ?? user.values[key] }
+            if given("transactional.id", "producer") != nil {
+                throw .invalidProperty(key: "transactional.id", reason: "set it with --transactional-id (NER_TRANSACTIONAL_ID) under --exactly-once")
+            }
+            if let idempotence = given("enable.idempotence", "producer"), idempotence != "true" {
+                throw .invalidProperty(key: "enable.idempotence", reason: "must stay true under --exactly-once (transactions need the idempotent producer)")
+            }
+            // Inputs written by transactional producers are read only once committed.
+            if let isolation = given("isolation.level", "consumer"), isolation != "read_committed" {
+                throw .invalidProperty(key: "isolation.level", reason: "must stay read_committed under --exactly-once")
+            }
+            producer["transactional.id"] = TransactionalID.resolve(arguments)
+            consumer["isolation.level"] = "read_committed"
+        }
         self.consumer = shared.merging(consumer) { _, specific in specific }
         // Consumer-only properties would only make librdkafka warn on the producer.
         self.producer = shared.merging(producer) { _, specific in specific }

@@ -19,6 +19,8 @@ final class StreamMetrics: Sendable {
     private let revokeSeconds: CoreMetrics.Timer
     private let commitSeconds: CoreMetrics.Timer
     private let commits: [Bool: CoreMetrics.Counter]
+    private let transactions: [Bool: CoreMetrics.Counter]
+    private let abortedMessages: CoreMetrics.Counter
     private let consumerErrors: CoreMetrics.Counter
     private let produceErrors: CoreMetrics.Counter
     /// Partitions whose lag series exist, so a revoked one is set to 0 rather than left stale.
@@ -50,10 +52,16 @@ final class StreamMetrics: Sendable {
             true: CoreMetrics.Counter(label: "ner_stream_commits_total", dimensions: [("result", "success")], factory: factory),
             false: CoreMetrics.Counter(label: "ner_stream_commits_total", dimensions: [("result", "failure")], factory: factory),
         ]
+        transactions = [
+            true: CoreMetrics.Counter(label: "ner_stream_transactions_total", dimensions: [("result", "committed")], factory: factory),
+            false: CoreMetrics.Counter(label: "ner_stream_transactions_total", dimensions: [("result", "aborted")], factory: factory),
+        ]
+        abortedMessages = CoreMetrics.Counter(label: "ner_stream_aborted_messages_total", factory: factory)
         consumerErrors = CoreMetrics.Counter(label: "ner_stream_consumer_errors_total", factory: factory)
         produceErrors = CoreMetrics.Counter(label: "ner_stream_produce_errors_total", factory: factory)
         // Every series exported from the start: a rate never starts from a missing series.
-        (Array(messages.values) + Array(deadLetters.values) + Array(rebalances.values) + Array(commits.values) + [consumerErrors, produceErrors])
+        (Array(messages.values) + Array(deadLetters.values) + Array(rebalances.values) + Array(commits.values) + Array(transactions.values)
+         + [abortedMessages, consumerErrors, produceErrors])
             .forEach { $0.increment(by: 0) }
         inFlight.record(0)
         assigned.record(0)
@@ -77,6 +85,13 @@ final class StreamMetrics: Sendable {
     func recordCommit(_ duration: Duration?, success: Bool) {
         commits[success]?.increment()
         if let duration { commitSeconds.recordNanoseconds(duration.nanosecondsValue) }
+    }
+
+    /// Exactly-once: a transaction ended; `messages` results and dead letters were produced in it
+    /// (after an abort they are consumed and produced again, so they are counted again as done).
+    func recordTransaction(committed: Bool, messages: Int) {
+        transactions[committed]?.increment()
+        if !committed { abortedMessages.increment(by: Int64(messages)) }
     }
 
     func recordConsumerError() { consumerErrors.increment() }

@@ -38,6 +38,10 @@ struct StreamInfo: Encodable {
     var state: String
     var model: ModelInfo?
     var configuration: StreamConfiguration
+    /// "at-least-once" or "exactly-once".
+    var delivery: String
+    /// The producer's transactional.id in force (exactly-once only).
+    var transactionalId: String?
     var inFlight: Int
     var assignedPartitions: [String]
 
@@ -51,6 +55,8 @@ struct StreamInfo: Encodable {
             configuration.maxBatchTokens = pipeline.maxTokensPerForward
         }
         self.configuration = configuration
+        delivery = configuration.exactlyOnce ? "exactly-once" : "at-least-once"
+        transactionalId = configuration.exactlyOnce ? TransactionalID.resolve(configuration) : nil
         let progress = worker.progress
         inFlight = progress.inFlight
         assignedPartitions = progress.assigned.map(\.description)

@@ -13,6 +13,7 @@ import ServiceLifecycle
 /// dies loses nothing, the next owner of its partitions re-tags what was not committed).
 /// On a revoke the worker finishes and commits the partitions' messages before letting them go;
 /// on SIGTERM it stops polling, finishes what is in flight, commits and leaves the group.
+/// With `exactlyOnce` the commits are transactions instead (see StreamWorker+Transactions.swift).
 public final class StreamWorker: Service, Sendable {
     public let configuration: any StreamArguments
     public let state = ServiceState()
@@ -23,9 +24,9 @@ public final class StreamWorker: Service, Sendable {
     let logger: Logger
     private let loader: @Sendable () throws -> NERPipeline
     private let environment: [String: String]
-    private let shared = Monitor(Shared())
+    let shared = Monitor(Shared())
 
-    private struct Shared {
+    struct Shared {
         var tracker = OffsetTracker()
         var stopping = false
         var failure: StreamError?
@@ -33,22 +34,34 @@ public final class StreamWorker: Service, Sendable {
         var nextToken: UInt64 = 1
         var assigned: Set<TopicPartition> = []
         var consumer: KafkaConsumer?
+        /// Where the result task's steps go (the consumer thread and the revoke callback add commits).
+        var steps: AsyncStream<Step>.Continuation?
+        var transaction = TransactionState()
     }
 
-    private struct PendingDelivery {
+    struct PendingDelivery {
         var partition: TopicPartition
         var offset: Int64
         var reason: DeadLetterReason.Code?
     }
 
     /// A consumed message on its way to the output: its recognition runs in the batcher meanwhile.
-    private struct Pending: Sendable {
+    struct Pending: Sendable {
         enum Work: Sendable {
             case recognize(StreamInput, Task<[[Entity]], any Error>)
             case deadLetter(DeadLetterReason)
         }
         var message: KafkaConsumer.Message
         var work: Work
+        /// The consumer's rewind count when it was consumed (exactly-once: older ones are dropped).
+        var generation: Int
+    }
+
+    /// What the result task does next, in order.
+    enum Step: Sendable {
+        case deliver(Pending)
+        /// Exactly-once: commit the open transaction; `ticket` is reported back as done.
+        case commitTransaction(ticket: UInt64)
     }
 
     /// `loader` defaults to the bundle at `configuration.modelDirectory`; `environment` resolves
@@ -81,20 +94,25 @@ public final class StreamWorker: Service, Sendable {
             throw error
         }
         let producer = try KafkaProducer(properties: properties.producer, scrubbing: properties.user, log: kafkaLog(scrubbing: properties.user)) { [self] in delivered($0) }
+        if configuration.exactlyOnce { try await initTransactions(producer) }
         let consumer = try KafkaConsumer(properties: properties.consumer, scrubbing: properties.user, callbacks: .init(
-            assigned: { [self] in assigned($0) }, revoked: { [self] in revoked($0) }, committed: { _, _ in }, log: kafkaLog(scrubbing: properties.user)))
+            assigned: { [self] in assigned($0) }, revoked: { [self] in revoked($0) }, log: kafkaLog(scrubbing: properties.user)))
         try consumer.subscribe([configuration.inputTopic])
-        shared.update { $0.consumer = consumer }
+        let (steps, continuation) = AsyncStream.makeStream(of: Step.self)
+        shared.update {
+            $0.consumer = consumer
+            $0.steps = continuation
+        }
         state.markReady(with: .init(pipeline: pipeline, info: ModelInfo(pipeline: pipeline, directory: configuration.modelDirectory)))
         logger.info("consuming", metadata: [
             "brokers": "\(properties.user.scrub(configuration.brokers))", "input": "\(configuration.inputTopic)",
             "output": "\(configuration.outputTopic)", "group": "\(configuration.group)",
             "dead_letters": "\(configuration.deadLetterTopic ?? "-")", "precision": "\(pipeline.model.precision)",
+            "delivery": "\(configuration.exactlyOnce ? "exactly-once, transactional.id \(properties.producer["transactional.id"] ?? "")" : "at-least-once")",
             "threads": "\(pipeline.threads)", "max_batch_tokens": "\(pipeline.maxTokensPerForward)",
             "kafka_properties": "\(properties.user.redacted.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })",
         ])
 
-        let (pending, continuation) = AsyncStream.makeStream(of: Pending.self)
         let model = URL(fileURLWithPath: configuration.modelDirectory).lastPathComponent
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
@@ -102,7 +120,12 @@ public final class StreamWorker: Service, Sendable {
                 group.addTask { await onThread(named: "bertner.deliveries") { producer.servePolls() } }
                 group.addTask { await onThread(named: "bertner.consumer") { self.consume(consumer, pipeline: pipeline, into: continuation) } }
                 // In consumption order: a partition's (and so a key's) results keep its order.
-                for await item in pending { await self.deliver(item, model: model, producer: producer) }
+                for await step in steps {
+                    switch step {
+                    case .deliver(let item): await self.deliver(item, model: model, producer: producer)
+                    case .commitTransaction(let ticket): await self.commitTransaction(ticket, producer: producer, consumer: consumer)
+                    }
+                }
                 // The consumer thread has drained, committed and left the group.
                 // Blocking, so on a thread of its own rather than the Swift pool.
                 let flushed = await withCheckedContinuation { continuation in
@@ -117,7 +140,10 @@ public final class StreamWorker: Service, Sendable {
         } onGracefulShutdown: {
             self.stop()
         }
-        shared.update { $0.consumer = nil }
+        shared.update {
+            $0.consumer = nil
+            $0.steps = nil
+        }
         if let failure = shared.update({ $0.failure }) {
             state.markFailed(failure.description)
             throw failure
@@ -133,19 +159,26 @@ public final class StreamWorker: Service, Sendable {
 
     // MARK: - Consumer thread
 
-    private func consume(_ consumer: KafkaConsumer, pipeline: NERPipeline, into continuation: AsyncStream<Pending>.Continuation) {
+    private func consume(_ consumer: KafkaConsumer, pipeline: NERPipeline, into continuation: AsyncStream<Step>.Continuation) {
         let maxInFlight = configuration.maxInFlight
         let commitInterval = Duration.milliseconds(configuration.commitIntervalMilliseconds)
         var lastCommit = ContinuousClock.now
         while true {
-            let (stop, full) = shared.update { ($0.stopping || $0.failure != nil, $0.tracker.inFlight >= maxInFlight) }
+            let (stop, full, rewind) = shared.update {
+                ($0.stopping || $0.failure != nil, $0.tracker.inFlight >= maxInFlight, $0.transaction.rewindRequested)
+            }
             if stop { break }
+            if rewind {
+                self.rewind(consumer)
+                continue
+            }
             if ContinuousClock.now - lastCommit >= commitInterval {
-                commit(consumer)
+                if configuration.exactlyOnce { requestTransactionCommit() } else { commit(consumer) }
                 lastCommit = .now
             }
             if full {
-                shared.wait(until: { $0.tracker.inFlight < maxInFlight || $0.stopping || $0.failure != nil }, timeout: commitInterval)
+                shared.wait(until: { $0.tracker.inFlight < maxInFlight || $0.stopping || $0.failure != nil || $0.transaction.rewindRequested },
+                            timeout: commitInterval)
                 continue
             }
             switch consumer.poll(timeoutMilliseconds: 100) {
@@ -162,15 +195,15 @@ public final class StreamWorker: Service, Sendable {
         if !shared.wait(until: { $0.tracker.inFlight == 0 || $0.failure != nil }, timeout: drainTimeout) {
             logger.warning("drain timed out; uncommitted messages will be consumed again", metadata: ["in_flight": "\(shared.update { $0.tracker.inFlight })"])
         }
-        commit(consumer)
+        if configuration.exactlyOnce { awaitTransactionCommit(timeout: drainTimeout) } else { commit(consumer) }
         consumer.close()
         continuation.finish()
     }
 
-    private func accept(_ message: KafkaConsumer.Message, pipeline: NERPipeline, into continuation: AsyncStream<Pending>.Continuation) {
-        let inFlight = shared.update { shared -> Int in
+    private func accept(_ message: KafkaConsumer.Message, pipeline: NERPipeline, into continuation: AsyncStream<Step>.Continuation) {
+        let (inFlight, generation) = shared.update { shared -> (Int, Int) in
             shared.tracker.consumed(message.partition, offset: message.offset)
-            return shared.tracker.inFlight
+            return (shared.tracker.inFlight, shared.transaction.generation)
         }
         streamMetrics.recordInFlight(inFlight)
         let fallbackID = "\(message.partition.topic)/\(message.partition.partition)/\(message.offset)"
@@ -178,9 +211,9 @@ public final class StreamWorker: Service, Sendable {
         case .success(let input):
             let batcher = batcher
             let task = Task { try await batcher.recognize([input.text], with: pipeline) }
-            continuation.yield(Pending(message: message, work: .recognize(input, task)))
+            continuation.yield(.deliver(Pending(message: message, work: .recognize(input, task), generation: generation)))
         case .failure(let reason):
-            continuation.yield(Pending(message: message, work: .deadLetter(reason)))
+            continuation.yield(.deliver(Pending(message: message, work: .deadLetter(reason), generation: generation)))
         }
     }
 
@@ -191,7 +224,7 @@ public final class StreamWorker: Service, Sendable {
         guard !offsets.isEmpty else { return }
         let started = ContinuousClock.now
         do {
-            try consumer.commit(offsets, async: false)
+            try consumer.commit(offsets)
             streamMetrics.recordCommit(ContinuousClock.now - started, success: true)
         } catch {
             streamMetrics.recordCommit(nil, success: false)
@@ -211,12 +244,20 @@ public final class StreamWorker: Service, Sendable {
 
     /// Before librdkafka lets the partitions go: their in-flight messages are produced and
     /// acknowledged, and committed, so the next owner starts after them (no duplicates then).
+    /// Exactly-once: the open transaction is committed, which produces everything consumed before.
     private func revoked(_ partitions: [TopicPartition]) {
         let started = ContinuousClock.now
         let revoked = Set(partitions)
-        let finished = shared.wait(until: { $0.tracker.inFlight(in: revoked) == 0 || $0.failure != nil },
-                                   timeout: .seconds(configuration.drainTimeoutSeconds))
-        if let consumer = shared.update({ $0.consumer }) { commit(consumer, only: revoked) }
+        let drainTimeout = Duration.seconds(configuration.drainTimeoutSeconds)
+        let finished: Bool
+        if configuration.exactlyOnce {
+            finished = awaitTransactionCommit(timeout: drainTimeout)
+            // Not committed in time: nothing of these partitions may be committed later by us.
+            if !finished { requestAbort() }
+        } else {
+            finished = shared.wait(until: { $0.tracker.inFlight(in: revoked) == 0 || $0.failure != nil }, timeout: drainTimeout)
+            if let consumer = shared.update({ $0.consumer }) { commit(consumer, only: revoked) }
+        }
         let count = shared.update { shared -> Int in
             shared.tracker.remove(revoked)
             shared.assigned.subtract(revoked)
@@ -231,6 +272,7 @@ public final class StreamWorker: Service, Sendable {
     // MARK: - Result task
 
     private func deliver(_ item: Pending, model: String, producer: KafkaProducer) async {
+        if configuration.exactlyOnce, await !prepareTransactionalDelivery(item, producer: producer) { return }
         let message = item.message
         var reason: DeadLetterReason?
         var value: [UInt8] = []
@@ -252,6 +294,7 @@ public final class StreamWorker: Service, Sendable {
             logger.notice("dead letter", metadata: ["partition": "\(message.partition)", "offset": "\(message.offset)",
                                                      "reason": "\(reason.code.rawValue)", "message": "\(reason.message)"])
             guard let deadLetterTopic = configuration.deadLetterTopic else {
+                // Exactly-once: its offset goes into the next transaction like any other.
                 // Nowhere to send it: logged and counted, and done.
                 complete(message.partition, offset: message.offset, reason: reason.code)
                 return
@@ -259,6 +302,10 @@ public final class StreamWorker: Service, Sendable {
             topic = deadLetterTopic
             value = StreamRecords.deadLetter(reason, source: message.partition, offset: message.offset, value: message.value)
             headers.append((name: "ner-error", value: Array(reason.code.rawValue.utf8)))
+        }
+        if configuration.exactlyOnce {
+            await produceInTransaction(message, topic: topic, value: value, headers: headers, reason: reason?.code, producer: producer)
+            return
         }
         let token = shared.update { shared -> UInt64 in
             defer { shared.nextToken += 1 }
@@ -276,6 +323,7 @@ public final class StreamWorker: Service, Sendable {
     // MARK: - Delivery reports (the producer's poll thread)
 
     private func delivered(_ delivery: KafkaProducer.Delivery) {
+        if configuration.exactlyOnce { return transactionalDelivered(delivery) }
         guard let pending = shared.update({ $0.deliveries.removeValue(forKey: delivery.token) }) else { return }
         if let error = delivery.error {
             // librdkafka retried until message.timeout.ms: stop before committing past it.
@@ -288,14 +336,14 @@ public final class StreamWorker: Service, Sendable {
         complete(pending.partition, offset: pending.offset, reason: pending.reason)
     }
 
-    private func complete(_ partition: TopicPartition, offset: Int64, reason: DeadLetterReason.Code?) {
+    func complete(_ partition: TopicPartition, offset: Int64, reason: DeadLetterReason.Code?) {
         let (known, inFlight) = shared.update { ($0.tracker.completed(partition, offset: offset), $0.tracker.inFlight) }
         guard known else { return }
         streamMetrics.recordDone(reason == nil ? .result : .deadLetter, reason: reason)
         streamMetrics.recordInFlight(inFlight)
     }
 
-    private func fail(_ error: StreamError) {
+    func fail(_ error: StreamError) {
         shared.update { if $0.failure == nil { $0.failure = error } }
         state.markDraining()
     }

@@ -7,4 +7,6 @@ enum Environment {
     }
     static func int(_ name: String) -> Int? { string(name).flatMap { Int($0) } }
     static func double(_ name: String) -> Double? { string(name).flatMap { Double($0) } }
+    /// 1/true/yes (any case) is true; anything else set is false.
+    static func bool(_ name: String) -> Bool? { string(name).map { ["1", "true", "yes"].contains($0.lowercased()) } }
 }

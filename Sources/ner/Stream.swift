@@ -8,11 +8,12 @@ import NERStream
 /// flag wins), as `ner serve` does.
 struct Stream: AsyncParsableCommand, StreamArguments {
     static let configuration = CommandConfiguration(
-        abstract: "Tag a Kafka topic into another as a consumer-group member (at-least-once).",
+        abstract: "Tag a Kafka topic into another as a consumer-group member (at-least-once, or exactly-once with transactions).",
         discussion: """
         Input messages: UTF-8 text, or JSON {"id"?: string|integer, "text": string}. Output: JSON
         {"id", "text"?, "entities", "model", "version"} with the input's key and headers, in input
-        order per key. Offsets commit only after the broker acknowledged the results. Bad messages go
+        order per key. Offsets commit only after the broker acknowledged the results (with --exactly-once,
+        in the same transaction as the results). Bad messages go
         to --dead-letter-topic with the reason and source partition/offset.
         Any librdkafka property passes with --kafka-property key=value (prefix consumer. or producer.
         for one client); ${env:NAME} and ${file:PATH} values keep secrets off the command line.
@@ -38,7 +39,7 @@ struct Stream: AsyncParsableCommand, StreamArguments {
     @Option(help: "A file of key=value librdkafka properties (env NER_KAFKA_PROPERTIES_FILE).")
     var kafkaPropertiesFile: String? = Environment.string("NER_KAFKA_PROPERTIES_FILE")
     @Flag(inversion: .prefixedNo, help: "Repeat the input text in each result (env NER_INCLUDE_TEXT=1).")
-    var includeText: Bool = Environment.string("NER_INCLUDE_TEXT").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? defaults.includeText
+    var includeText: Bool = Environment.bool("NER_INCLUDE_TEXT") ?? defaults.includeText
     @Option(name: .customLong("model"), help: "Model bundle folder (env NER_MODEL).")
     var modelDirectory: String = ModelLocation.defaultBundle
     @Option(help: "Precision of the encoder's dense products: int8 (default here), bf16 or fp32 (env NER_PRECISION).")
@@ -59,6 +60,13 @@ struct Stream: AsyncParsableCommand, StreamArguments {
     var maxTextCharacters: Int = Environment.int("NER_MAX_TEXT_CHARACTERS") ?? defaults.maxTextCharacters
     @Option(name: .customLong("commit-interval-ms"), help: "Milliseconds between commits of acknowledged offsets (env NER_COMMIT_INTERVAL_MS).")
     var commitIntervalMilliseconds: Int = Environment.int("NER_COMMIT_INTERVAL_MS") ?? defaults.commitIntervalMilliseconds
+    @Flag(inversion: .prefixedNo, help: """
+        Exactly-once: a transactional producer commits results, dead letters and input offsets together \
+        every --commit-interval-ms; read the output with isolation.level=read_committed (env NER_EXACTLY_ONCE=1).
+        """)
+    var exactlyOnce: Bool = Environment.bool("NER_EXACTLY_ONCE") ?? defaults.exactlyOnce
+    @Option(help: "transactional.id under --exactly-once, unique per worker; default <group>-<hostname> (env NER_TRANSACTIONAL_ID).")
+    var transactionalId: String? = Environment.string("NER_TRANSACTIONAL_ID")
     @Option(help: "Seconds in-flight messages may take to finish after SIGTERM or a revoke (env NER_DRAIN_TIMEOUT_SECONDS).")
     var drainTimeoutSeconds: Double = Environment.double("NER_DRAIN_TIMEOUT_SECONDS") ?? defaults.drainTimeoutSeconds
     @Option(help: "Address of the probe port (env NER_HOST).")

@@ -60,6 +60,36 @@ import Testing
         #expect(clients.producer["enable.idempotence"] == "true")
     }
 
+    /// `--exactly-once` sets the transactional id and read_committed, and refuses settings that
+    /// would silently undo them.
+    @Test func exactlyOnceProperties() throws {
+        var configuration = StreamConfiguration()
+        configuration.group = "g"
+        configuration.transactionalId = "ignored-without-exactly-once"
+        #expect(try KafkaClientProperties(configuration, environment: [:]).producer["transactional.id"] == nil)
+        configuration.exactlyOnce = true
+        configuration.transactionalId = nil
+        let clients = try KafkaClientProperties(configuration, environment: [:])
+        #expect(clients.producer["transactional.id"] == "g-\(TransactionalID.hostname)")
+        #expect(clients.consumer["transactional.id"] == nil)
+        #expect(clients.consumer["isolation.level"] == "read_committed")
+        #expect(clients.producer["enable.idempotence"] == "true")
+        configuration.transactionalId = "worker-7"
+        #expect(try KafkaClientProperties(configuration, environment: [:]).producer["transactional.id"] == "worker-7")
+        for (property, key) in [("transactional.id=mine", "transactional.id"), ("producer.transactional.id=mine", "transactional.id"),
+                                ("enable.idempotence=false", "enable.idempotence"), ("consumer.isolation.level=read_uncommitted", "isolation.level")] {
+            configuration.kafkaProperties = [property]
+            do {
+                _ = try KafkaClientProperties(configuration, environment: [:])
+                Issue.record("\(property) accepted under --exactly-once")
+            } catch {
+                guard case .invalidProperty(let named, let reason) = error else { Issue.record("\(error)"); continue }
+                #expect(named == key)
+                #expect(reason.contains("--exactly-once"), "\(reason)")
+            }
+        }
+    }
+
     @Test func librdkafkaRejectionsAreScrubbed() {
         // A secret-looking value of a property librdkafka rejects: the error names the property, not the value.
         let properties = try? KafkaProperties(file: nil, assignments: ["ssl.key.password=hunter2-secret"])

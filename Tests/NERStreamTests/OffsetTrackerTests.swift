@@ -27,6 +27,27 @@ import Testing
         #expect(!again, "an acknowledgement counts once")
     }
 
+    /// Exactly-once: an aborted transaction rewinds each partition to its last confirmed commit
+    /// (or where it was first consumed), forgetting what was pending.
+    @Test func rewindGoesBackToTheLastConfirmedCommit() {
+        var tracker = OffsetTracker()
+        for offset in Int64(10)..<14 { tracker.consumed(p0, offset: offset) }
+        for offset in Int64(0)..<3 { tracker.consumed(p1, offset: offset) }
+        for offset in Int64(10)..<12 { tracker.completed(p0, offset: offset) }
+        let first = tracker.takeCommits()
+        #expect(first.map(\.1) == [12, 0])
+        tracker.confirmed(first)
+        tracker.completed(p0, offset: 12)
+        tracker.completed(p1, offset: 0)
+        _ = tracker.takeCommits()  // taken for a transaction that then aborts: not confirmed
+        #expect(tracker.rewind().map(\.1) == [12, 0])
+        #expect(tracker.inFlight == 0)
+        // Consumed again from there; the next commit offers the same offsets again.
+        tracker.consumed(p0, offset: 12)
+        tracker.completed(p0, offset: 12)
+        #expect(tracker.takeCommits().map(\.1) == [13])
+    }
+
     @Test func randomOrderNeverCommitsPastAPendingMessage() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<50 {

@@ -91,6 +91,8 @@ struct StreamProcessTests {
             ("NER_MAX_IN_FLIGHT", "--max-in-flight", "maxInFlight", "33", "44"),
             ("NER_MAX_TEXT_CHARACTERS", "--max-text-characters", "maxTextCharacters", "321", "432"),
             ("NER_COMMIT_INTERVAL_MS", "--commit-interval-ms", "commitIntervalMilliseconds", "70", "80"),
+            ("NER_EXACTLY_ONCE", "--no-exactly-once", "exactlyOnce", "1", "0"),
+            ("NER_TRANSACTIONAL_ID", "--transactional-id", "transactionalId", "t-env", "t-flag"),
             ("NER_DRAIN_TIMEOUT_SECONDS", "--drain-timeout-seconds", "drainTimeoutSeconds", "9.5", "19.5"),
             ("NER_HOST", "--host", "host", "127.0.0.1", "127.0.0.1"),
             ("NER_PORT", "--port", "port", "0", "0"),
@@ -101,7 +103,7 @@ struct StreamProcessTests {
     static func same(_ reported: Any?, _ expected: String, key: String) -> Bool {
         switch reported {
         case let values as [String]: return values == [expected]
-        case let flag as Bool where key == "includeText": return flag == (expected == "1")
+        case let flag as Bool where ["includeText", "exactlyOnce"].contains(key): return flag == (expected == "1")
         case let number as NSNumber: return number.doubleValue == Double(expected)
         case let string as String: return string == expected
         default: return false
@@ -132,7 +134,7 @@ struct StreamProcessTests {
         let settings = Self.settings(cluster.bootstrapServers, file: file.path)
         let environment = Dictionary(uniqueKeysWithValues: settings.map { ($0.variable, $0.value) })
         for useFlags in [false, true] {
-            let flags = useFlags ? settings.flatMap { $0.flag == "--no-include-text" ? [$0.flag] : [$0.flag, $0.flagValue] } : []
+            let flags = useFlags ? settings.flatMap { $0.flag.hasPrefix("--no-") ? [$0.flag] : [$0.flag, $0.flagValue] } : []
             let worker = try Worker(arguments: flags, environment: environment)
             #expect(try await worker.waitUntilReady(), "\(worker.standardError)")
             let info = try await worker.info()
@@ -143,6 +145,8 @@ struct StreamProcessTests {
                         "\(useFlags ? setting.flag : setting.variable): /info has \(String(describing: configuration[setting.key])), expected \(expected)")
             }
             #expect((info["model"] as? [String: Any])?["precision"] as? String == (useFlags ? "int8" : "fp32"))
+            #expect(info["delivery"] as? String == (useFlags ? "at-least-once" : "exactly-once"))
+            #expect(info["transactionalId"] as? String == (useFlags ? nil : "t-env"))
             #expect(worker.terminate() == 0, "\(worker.standardError)")
             if !useFlags { #expect(worker.standardError.contains("stopped"), "NER_LOG_LEVEL=debug logs the stop") }
             if useFlags { #expect(!worker.standardError.contains(" info "), "--log-level warning hides info lines") }
@@ -180,6 +184,49 @@ struct StreamProcessTests {
         }
         #expect(info.contains("sasl.password=${env:KAFKA_SECRET}") || info.contains("sasl.password=***"))
         #expect(log.contains("sasl.password=***"), "the start-up line lists properties redacted")
+    }
+
+    @Test("--exactly-once and NER_EXACTLY_ONCE=1 each commit in transactions (without either, consumer commits)")
+    func exactlyOnceFlagAndVariable() async throws {
+        let cluster = try Support.cluster(brokers: 1, topics: ["in": 1, "out": 1])
+        _ = try await Support.produce(cluster.bootstrapServers, topic: "in", (0..<3).map { _ in (key: nil, value: Array("北京".utf8), partition: 0) })
+        let common = ["--brokers", cluster.bootstrapServers, "--input-topic", "in", "--output-topic", "out", "--port", "0", "--host", "127.0.0.1",
+                      "--model", Support.modelDirectory, "--commit-interval-ms", "50"]
+        let runs: [(group: String, arguments: [String], environment: [String: String], transactional: Bool)] = [
+            ("flag", ["--exactly-once", "--transactional-id", "eos-flag-1"], [:], true),
+            ("variable", [], ["NER_EXACTLY_ONCE": "1", "NER_TRANSACTIONAL_ID": "eos-env-1"], true),
+            ("neither", [], [:], false),
+        ]
+        for run in runs {
+            let worker = try Worker(arguments: common + ["--group", run.group] + run.arguments, environment: run.environment)
+            #expect(try await worker.waitUntilReady(), "\(run.group): \(worker.standardError)")
+            try await Support.eventually("\(run.group): 3 messages done and committed") {
+                let metrics = await worker.get("/metrics").1
+                return Support.metric(metrics, #"ner_stream_messages_total{outcome="result"}"#) == 3
+                    && Support.metric(metrics, #"ner_stream_commits_total{result="success"}"#) >= 1
+            }
+            let metrics = await worker.get("/metrics").1
+            let transactions = Support.metric(metrics, #"ner_stream_transactions_total{result="committed"}"#)
+            #expect((transactions >= 1) == run.transactional, "\(run.group): \(transactions) transactions")
+            #expect(try await worker.info()["delivery"] as? String == (run.transactional ? "exactly-once" : "at-least-once"))
+            #expect(worker.terminate() == 0, "\(worker.standardError)")
+            // Consumer commits store offsets in the group; the mock drops transactional ones.
+            let committed = try await Support.committed(cluster.bootstrapServers, group: run.group, topic: "in", partitions: 1)
+            #expect((committed[0] == .some(3)) == !run.transactional, "\(run.group): \(committed)")
+        }
+    }
+
+    @Test("--exactly-once refuses a transactional.id property and enable.idempotence=false, naming them")
+    func exactlyOnceBadCombinations() throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        for (property, named) in [("transactional.id=mine", "Kafka property 'transactional.id': set it with --transactional-id"),
+                                  ("producer.enable.idempotence=false", "Kafka property 'enable.idempotence': must stay true under --exactly-once")] {
+            let worker = try Worker(arguments: ["--brokers", cluster.bootstrapServers, "--port", "0", "--model", Support.modelDirectory,
+                                                "--exactly-once", "--kafka-property", property])
+            worker.process.waitUntilExit()
+            #expect(worker.process.terminationStatus != 0)
+            #expect(worker.standardError.contains(named), "\(worker.standardError)")
+        }
     }
 
     @Test("bad configuration fails at start with the property named")

@@ -76,8 +76,26 @@ enum StreamTestSupport {
         return (1...messages.count).map { token in placed.withLock { $0[UInt64(token)] ?? (-1, -1) } }
     }
 
+    /// A mock cluster with `topics` (name and partitions).
+    static func cluster(brokers: Int = 3, topics: KeyValuePairs<String, Int>) throws -> KafkaMockCluster {
+        let cluster = try KafkaMockCluster(brokers: brokers)
+        for (name, partitions) in topics { try cluster.createTopic(name, partitions: partitions) }
+        return cluster
+    }
+
+    /// A mock cluster of two brokers with one-partition topics `in` (led by broker 1, as is
+    /// `group`'s coordinator) and `out` (led by broker 2, which tests take down).
+    static func twoBrokerCluster(group: String) throws -> KafkaMockCluster {
+        let cluster = try self.cluster(brokers: 2, topics: ["in": 1, "out": 1])
+        cluster.setLeader(topic: "in", partition: 0, broker: 1)
+        cluster.setLeader(topic: "out", partition: 0, broker: 2)
+        cluster.setGroupCoordinator(group, broker: 1)
+        return cluster
+    }
+
     /// Reads `topic` from the beginning until `done` holds for what was read (a failure after
-    /// `deadline` is the bound on a broken worker, not a way to order events).
+    /// `deadline` is the bound on a broken worker, not a way to order events). `read_committed`,
+    /// as consumers of an exactly-once worker's output read.
     static func read(_ bootstrap: String, topic: String, partitions: Int32, deadline: Duration = .seconds(600),
                      until done: @escaping @Sendable ([Record]) -> Bool) async throws -> [Record] {
         try await offPool { try readBlocking(bootstrap, topic: topic, partitions: partitions, deadline: deadline, until: done) }
@@ -86,9 +104,9 @@ enum StreamTestSupport {
     private static func readBlocking(_ bootstrap: String, topic: String, partitions: Int32, deadline: Duration,
                                      until done: ([Record]) -> Bool) throws -> [Record] {
         let consumer = try KafkaConsumer(properties: ["bootstrap.servers": bootstrap, "group.id": "reader-\(UUID().uuidString)",
-                                                      "enable.auto.commit": "false", "log_level": "3"],
+                                                      "enable.auto.commit": "false", "isolation.level": "read_committed", "log_level": "3"],
                                          scrubbing: KafkaProperties(),
-                                         callbacks: .init(assigned: { _ in }, revoked: { _ in }, committed: { _, _ in }, log: { _, _, _ in }))
+                                         callbacks: .init(assigned: { _ in }, revoked: { _ in }, log: { _, _, _ in }))
         try consumer.assign((0..<partitions).map { (TopicPartition(topic: topic, partition: $0), Int64(RD_KAFKA_OFFSET_BEGINNING)) })
         var records: [Record] = []
         let started = ContinuousClock.now
@@ -116,10 +134,27 @@ enum StreamTestSupport {
     private static func committedBlocking(_ bootstrap: String, group: String, topic: String, partitions: Int32) throws -> [Int32: Int64?] {
         let consumer = try KafkaConsumer(properties: ["bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": "false", "log_level": "3"],
                                          scrubbing: KafkaProperties(),
-                                         callbacks: .init(assigned: { _ in }, revoked: { _ in }, committed: { _, _ in }, log: { _, _, _ in }))
+                                         callbacks: .init(assigned: { _ in }, revoked: { _ in }, log: { _, _, _ in }))
         let offsets = try consumer.committed((0..<partitions).map { TopicPartition(topic: topic, partition: $0) }, timeout: .seconds(30))
         consumer.close()
         return Dictionary(uniqueKeysWithValues: offsets.map { ($0.key.partition, $0.value) })
+    }
+
+    /// Messages in `topic`, summed over its partitions (high watermarks, asked of the brokers).
+    static func messageCount(_ bootstrap: String, topic: String, partitions: Int32) async throws -> Int64 {
+        try await offPool {
+            let consumer = try KafkaConsumer(properties: ["bootstrap.servers": bootstrap, "group.id": "count-\(UUID().uuidString)", "log_level": "3"],
+                                             scrubbing: KafkaProperties(), callbacks: .init(assigned: { _ in }, revoked: { _ in }, log: { _, _, _ in }))
+            defer { consumer.close() }
+            return try (0..<partitions).reduce(Int64(0)) { total, partition in
+                try total + consumer.queryHighWatermark(TopicPartition(topic: topic, partition: partition), timeout: .seconds(30))
+            }
+        }
+    }
+
+    /// A sample's value in a metrics exposition (`name{labels}` as written), 0 if absent.
+    static func metric(_ exposition: String, _ series: String) -> Double {
+        exposition.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } ?? 0
     }
 
     /// Polls `condition` until it holds; the gate tests use instead of sleeping. The deadline only

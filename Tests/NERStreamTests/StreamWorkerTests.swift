@@ -18,10 +18,7 @@ import Testing
     ]
 
     @Test func tagsDeadLettersAndCommitsThroughProduceErrors() async throws {
-        let cluster = try KafkaMockCluster(brokers: 3)
-        try cluster.createTopic("in", partitions: 3)
-        try cluster.createTopic("out", partitions: 2)
-        try cluster.createTopic("dlq", partitions: 1)
+        let cluster = try Support.cluster(topics: ["in": 3, "out": 2, "dlq": 1])
         let bootstrap = cluster.bootstrapServers
         // 30 texts on 3 keys, with a bad message of every kind in between.
         var messages: [(key: String?, value: [UInt8]?, partition: Int32?)] = []
@@ -115,9 +112,7 @@ import Testing
     /// is back, and a stop in the meantime waits for them (then commits and leaves). The consumer
     /// holds at `--max-in-flight`.
     @Test func commitsWaitForAcknowledgementAndStopDrains() async throws {
-        let cluster = try KafkaMockCluster(brokers: 3)
-        try cluster.createTopic("in", partitions: 2)
-        try cluster.createTopic("out", partitions: 1)
+        let cluster = try Support.cluster(topics: ["in": 2, "out": 1])
         for partition in Int32(0)..<2 { cluster.setLeader(topic: "in", partition: partition, broker: 1) }
         cluster.setLeader(topic: "out", partition: 0, broker: 3)
         cluster.setGroupCoordinator("held", broker: 2)
@@ -152,12 +147,7 @@ import Testing
     /// A drain that cannot finish (the output broker stays down) gives up after
     /// `--drain-timeout-seconds` and commits nothing it did not deliver.
     @Test func drainTimeoutGivesUpWithoutCommitting() async throws {
-        let cluster = try KafkaMockCluster(brokers: 2)
-        try cluster.createTopic("in", partitions: 1)
-        try cluster.createTopic("out", partitions: 1)
-        cluster.setLeader(topic: "in", partition: 0, broker: 1)
-        cluster.setLeader(topic: "out", partition: 0, broker: 2)
-        cluster.setGroupCoordinator("timeout", broker: 1)
+        let cluster = try Support.twoBrokerCluster(group: "timeout")
         let bootstrap = cluster.bootstrapServers
         _ = try await Support.produce(bootstrap, topic: "in", (0..<3).map { _ in (key: nil, value: Array("北京".utf8), partition: 0) })
         cluster.setDown(broker: 2)
@@ -173,12 +163,7 @@ import Testing
     /// A result the broker never takes (librdkafka's retries exhausted) stops the worker with a
     /// clear error, and its offset is not committed: the message is consumed again later.
     @Test func undeliverableResultStopsWithoutCommitting() async throws {
-        let cluster = try KafkaMockCluster(brokers: 2)
-        try cluster.createTopic("in", partitions: 1)
-        try cluster.createTopic("out", partitions: 1)
-        cluster.setLeader(topic: "in", partition: 0, broker: 1)
-        cluster.setLeader(topic: "out", partition: 0, broker: 2)
-        cluster.setGroupCoordinator("lost", broker: 1)
+        let cluster = try Support.twoBrokerCluster(group: "lost")
         let bootstrap = cluster.bootstrapServers
         _ = try await Support.produce(bootstrap, topic: "in", [(key: nil, value: Array("北京".utf8), partition: 0)])
         cluster.setDown(broker: 2)
