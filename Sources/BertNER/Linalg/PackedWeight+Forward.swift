@@ -61,7 +61,7 @@ extension PackedWeight {
         }
 
         /// Products of at most `DenseProduct.maximumRows` rows, each finished while its integers
-        /// are still in L2 (64 rows × 2048 columns × 4 bytes = 512 KB; finishing a whole band
+        /// are still in L2 or close by (128 rows × 2048 columns × 4 bytes = 1 MB; finishing a whole band
         /// after its product read them back from L3, a fifth of the layer's time).
         func multiplyAndFinish(_ rows: Range<Int>, columns: Range<Int>, stream part: Int) {
             for start in stride(from: rows.lowerBound, to: rows.upperBound, by: DenseProduct.maximumRows) {
