@@ -97,22 +97,27 @@ package final class HeadProducts: @unchecked Sendable {
 
     /// A matmul with run-time dimensions, bf16 × bf16 → f32.
     private static func primitive(source: Layout, weights: Layout, destination: Layout) throws(OneDNN.Failure) -> MatmulPrimitive {
-        try MatmulPrimitive(source: try DenseProduct.descriptor(source.dims, dnnl_bf16, strides: source.strides),
-                            weights: try DenseProduct.descriptor(weights.dims, dnnl_bf16, strides: weights.strides),
-                            destination: try DenseProduct.descriptor(destination.dims, dnnl_f32, strides: destination.strides),
-                            label: "bf16 attention")
+        let (src, wei, dst) = try descriptors(source, weights, destination)
+        return try MatmulPrimitive(source: src, weights: wei, destination: dst, label: "bf16 attention")
     }
 
     /// Memory objects for operands of these concrete dimensions and strides.
     fileprivate static func arguments(_ primitive: MatmulPrimitive, source: Layout, weights: Layout,
                                       destination: Layout) -> MatmulArguments {
         do throws(OneDNN.Failure) {
-            return primitive.arguments(source: try DenseProduct.descriptor(source.dims, dnnl_bf16, strides: source.strides),
-                                       weights: try DenseProduct.descriptor(weights.dims, dnnl_bf16, strides: weights.strides),
-                                       destination: try DenseProduct.descriptor(destination.dims, dnnl_f32, strides: destination.strides))
+            let (src, wei, dst) = try descriptors(source, weights, destination)
+            return primitive.arguments(source: src, weights: wei, destination: dst)
         } catch {
             preconditionFailure("oneDNN could not describe attention operands its primitive accepted: \(error)")
         }
+    }
+
+    /// bf16 source and weights, f32 destination.
+    private static func descriptors(_ source: Layout, _ weights: Layout, _ destination: Layout) throws(OneDNN.Failure)
+        -> (dnnl_memory_desc_t, dnnl_memory_desc_t, dnnl_memory_desc_t) {
+        (try DenseProduct.descriptor(source.dims, dnnl_bf16, strides: source.strides),
+         try DenseProduct.descriptor(weights.dims, dnnl_bf16, strides: weights.strides),
+         try DenseProduct.descriptor(destination.dims, dnnl_f32, strides: destination.strides))
     }
 
     typealias Layout = (dims: [Int], strides: [Int])

@@ -51,22 +51,27 @@ package struct BertSelfAttention: Sendable {
         if headProducts != nil, ranges.contains(where: { $0.count >= HeadProducts.minimumLength }) {
             pool.scratch.reserveStreams(parts)
             let rows = buffers.queryKeyValue.rows
-            pool.run(parts: pool.rowParts(rows), Halves(buffers: buffers, scale: 1 / Float(headSize).squareRoot()))
+            pool.run(parts: pool.rowParts(rows), Halves(buffers: buffers, ranges: ranges, scale: 1 / Float(headSize).squareRoot()))
         }
         pool.run(parts: parts, Pairs(attention: self, ranges: ranges, buffers: buffers, scratch: pool.scratch))
     }
 
-    /// Q|K|V rows in bf16 for `HeadProducts`, Q times 1/√d.
+    /// Q|K|V rows in bf16 for `HeadProducts`, Q times 1/√d — only those of sequences long enough
+    /// to use them (a packed batch may mix them with short ones that stay fp32).
     private struct Halves: ParallelWork {
         let buffers: ForwardWorkspace.Buffers
+        let ranges: [Range<Int>]
         let scale: Float
 
         func run(part: Int, of parts: Int) {
             let qkv = buffers.queryKeyValue, h = qkv.columns / 3
-            for r in ComputePool.block(part, of: parts, in: qkv.rows, multiple: 1) {
-                let halves = buffers.queryKeyValueHalves + r * qkv.columns
-                BFloat16.convert(qkv.row(r), count: h, scale: scale, into: halves)
-                BFloat16.convert(qkv.row(r) + h, count: 2 * h, into: halves + h)
+            let block = ComputePool.block(part, of: parts, in: qkv.rows, multiple: 1)
+            for range in ranges where range.count >= HeadProducts.minimumLength && range.overlaps(block) {
+                for r in range.clamped(to: block) {
+                    let halves = buffers.queryKeyValueHalves + r * qkv.columns
+                    BFloat16.convert(qkv.row(r), count: h, scale: scale, into: halves)
+                    BFloat16.convert(qkv.row(r) + h, count: 2 * h, into: halves + h)
+                }
             }
         }
     }
