@@ -1,20 +1,42 @@
 /// `bert.encoder`: the stack of layers.
 package struct BertEncoder: Sendable {
     package let layers: [BertLayer]
+    /// Its `encoderFLOPs` weigh sequences when a batch is cut into `SequenceLanes`.
+    private let config: BertConfig
 
     package init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
         layers = try (0..<config.numHiddenLayers).map {
             try BertLayer(weights: weights, prefix: "\(prefix).layer.\($0)", config: config, precision: precision)
         }
+        self.config = config
     }
 
     /// Runs every layer over `buffers.hidden` in place; `observe` sees each layer's output in
-    /// order (parity tests).
+    /// order (parity tests). A batch whose sequences split evenly runs each layer in lanes, a
+    /// group of sequences per thread; otherwise each step of a layer is split across the threads.
     package func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool,
                         observe: ((Int, MatrixSlice) -> Void)? = nil) {
+        let lanes = SequenceLanes(ranges: ranges, threads: pool.lanes.count, cost: config.encoderFLOPs(tokens:))
         for (index, layer) in layers.enumerated() {
-            layer.forward(buffers, ranges: ranges, pool: pool)
+            if let lanes {
+                pool.run(parts: lanes.lanes.count, Lanes(layer: layer, buffers: buffers, lanes: lanes, pools: pool.lanes))
+            } else {
+                layer.forward(buffers, ranges: ranges, pool: pool)
+            }
             observe?(index, buffers.hidden)
+        }
+    }
+
+    /// One layer over lane `part`'s rows, on that lane's single-thread pool.
+    private struct Lanes: ParallelWork {
+        let layer: BertLayer
+        let buffers: ForwardWorkspace.Buffers
+        let lanes: SequenceLanes
+        let pools: [ComputePool]
+
+        func run(part: Int, of parts: Int) {
+            let lane = lanes.lanes[part]
+            layer.forward(buffers.rows(lane.rows, block: part), ranges: lane.ranges, pool: pools[part])
         }
     }
 }

@@ -14,9 +14,13 @@ package struct ComputePool: Sendable {
     private let team: WorkerTeam
     /// The int8/bf16 layers' converted inputs and raw products (unused in fp32).
     package let scratch = ProductScratch()
+    /// One single-thread pool per thread (none for one thread), each with its own scratch: what a
+    /// thread runs its group of sequences on when a layer runs in `SequenceLanes`.
+    package let lanes: [ComputePool]
 
     package init(threads: Int) {
         team = WorkerTeam(threads: threads)
+        lanes = team.threads > 1 ? (0..<team.threads).map { _ in ComputePool(threads: 1) } : []
         BLASThreads.set(1)
     }
 

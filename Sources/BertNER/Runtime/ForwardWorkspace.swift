@@ -23,6 +23,15 @@ public final class ForwardWorkspace: @unchecked Sendable {
         package var scores: UnsafeMutablePointer<Float>
         package var scoresPerThread: Int
         package var halvesOffset: Int
+
+        /// The same buffers restricted to `rows`, with scratch block `block` as the only one (a
+        /// `SequenceLanes` lane's view: its thread writes only its own rows and block).
+        package func rows(_ rows: Range<Int>, block: Int) -> Buffers {
+            Buffers(hidden: hidden.rows(rows), queryKeyValue: queryKeyValue.rows(rows), context: context.rows(rows),
+                    attended: attended.rows(rows), intermediate: intermediate.rows(rows), logits: logits.rows(rows),
+                    queryKeyValueHalves: queryKeyValueHalves + rows.lowerBound * queryKeyValue.columns,
+                    scores: scores + block * scoresPerThread, scoresPerThread: scoresPerThread, halvesOffset: halvesOffset)
+        }
     }
 
     public init(threads: Int = 1) {
