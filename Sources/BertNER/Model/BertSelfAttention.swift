@@ -48,17 +48,25 @@ package struct BertSelfAttention: Sendable {
                         pool: ComputePool) {
         queryKeyValue.forward(hidden, into: buffers.queryKeyValue, pool: pool)
         let pairs = ranges.count * heads, parts = min(pool.threads, pairs)
-        if headProducts != nil, ranges.contains(where: { $0.count >= HeadProducts.minimumLength }) {
+        if ranges.contains(where: { runsInBF16(length: $0.count) }) {
             pool.scratch.reserveStreams(parts)
             let rows = buffers.queryKeyValue.rows
-            pool.run(parts: pool.rowParts(rows), Halves(buffers: buffers, ranges: ranges, scale: 1 / Float(headSize).squareRoot()))
+            pool.run(parts: pool.rowParts(rows), Halves(attention: self, buffers: buffers, ranges: ranges,
+                                                        scale: 1 / Float(headSize).squareRoot()))
         }
         pool.run(parts: parts, Pairs(attention: self, ranges: ranges, buffers: buffers, scratch: pool.scratch))
+    }
+
+    /// Whether a sequence of `length` tokens runs its two products through `headProducts` (the
+    /// rule the bf16 copy of Q|K|V and the products share).
+    func runsInBF16(length: Int) -> Bool {
+        headProducts != nil && length >= HeadProducts.minimumLength
     }
 
     /// Q|K|V rows in bf16 for `HeadProducts`, Q times 1/√d — only those of sequences long enough
     /// to use them (a packed batch may mix them with short ones that stay fp32).
     private struct Halves: ParallelWork {
+        let attention: BertSelfAttention
         let buffers: ForwardWorkspace.Buffers
         let ranges: [Range<Int>]
         let scale: Float
@@ -66,7 +74,7 @@ package struct BertSelfAttention: Sendable {
         func run(part: Int, of parts: Int) {
             let qkv = buffers.queryKeyValue, h = qkv.columns / 3
             let block = ComputePool.block(part, of: parts, in: qkv.rows, multiple: 1)
-            for range in ranges where range.count >= HeadProducts.minimumLength && range.overlaps(block) {
+            for range in ranges where attention.runsInBF16(length: range.count) && range.overlaps(block) {
                 for r in range.clamped(to: block) {
                     let halves = buffers.queryKeyValueHalves + r * qkv.columns
                     BFloat16.convert(qkv.row(r), count: h, scale: scale, into: halves)
@@ -96,7 +104,7 @@ package struct BertSelfAttention: Sendable {
                 let q = rows + head * headSize
                 let k = rows + h + head * headSize
                 let v = rows + 2 * h + head * headSize
-                if let products = attention.headProducts, n >= HeadProducts.minimumLength {
+                if let products = attention.headProducts, attention.runsInBF16(length: n) {
                     let probabilities = UnsafeMutableRawPointer(buffers.scores + part * buffers.scoresPerThread + buffers.halvesOffset)
                         .assumingMemoryBound(to: UInt16.self)
                     let q16 = buffers.queryKeyValueHalves + range.lowerBound * 3 * h + head * headSize
