@@ -4,17 +4,18 @@ import Testing
 
 /// The hand-off between the calling thread and the pool's workers: every part of every region
 /// runs exactly once, whatever the mix of region sizes, including regions with fewer parts than
-/// threads (idle workers must not run a stale job) and pauses long enough for workers to sleep.
+/// threads (idle workers must not run a stale job), more parts than threads (claimed by whoever
+/// is free) and pauses long enough for workers to sleep.
 @Suite("Compute pool")
 struct ComputePoolTests {
-    @Test("each part of 2,000 regions runs exactly once, on 1, 2 and 4 threads")
+    @Test("each part of 2,000 regions of 1 to 3 × threads parts runs exactly once, on 1, 2 and 4 threads")
     func everyPartOnce() async throws {
         for threads in [1, 2, 4] {
             let pool = ComputePool(threads: threads)
-            let counts = PartCounts(threads: threads)
-            var expected = [Int](repeating: 0, count: threads)
+            let counts = PartCounts(parts: 3 * threads)
+            var expected = [Int](repeating: 0, count: 3 * threads)
             for region in 0..<2_000 {
-                let parts = 1 + region % threads
+                let parts = 1 + region % (3 * threads)
                 pool.run(parts: parts, counts)
                 for part in 0..<parts { expected[part] += 1 }
                 // Every 500 regions, let every worker fall asleep (the gate is their own state), so
@@ -43,7 +44,7 @@ struct ComputePoolTests {
 private final class PartCounts: ParallelWork {
     private let counts: Mutex<[Int]>
 
-    init(threads: Int) { counts = Mutex([Int](repeating: 0, count: threads)) }
+    init(parts: Int) { counts = Mutex([Int](repeating: 0, count: parts)) }
 
     var values: [Int] { counts.withLock { $0 } }
 

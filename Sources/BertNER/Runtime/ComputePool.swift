@@ -24,7 +24,7 @@ package struct ComputePool: Sendable {
         BLASThreads.set(1)
     }
 
-    /// Runs `work` as parts `0..<parts` (at most `threads`), in parallel when there are several.
+    /// Runs `work` as parts `0..<parts`, claimed by the calling thread and the workers in turn.
     /// Allocation-free: the work is handed to the workers by address.
     @inline(__always)
     package func run<Work: ParallelWork>(parts: Int, _ work: Work) {

@@ -6,7 +6,7 @@ import Synchronization
 /// calling thread.
 ///
 /// A forward pass has ~7 regions per layer, some only tens of microseconds long, so the hand-off
-/// must be cheaper than that: workers spin on a generation counter for a short while after each
+/// must be cheaper than that: workers spin on the region's ticket for a short while after each
 /// region (the next one usually starts within microseconds) and only then sleep on a semaphore.
 /// The work is handed over as an address and a type (`ParallelWork`), not a closure, so starting
 /// a region allocates nothing.
@@ -15,15 +15,22 @@ import Synchronization
 /// The bounded spin is the difference from OpenBLAS's own threads, which keep spinning long
 /// enough to starve a neighbour when cores are shared.
 ///
+/// Parts are claimed, not assigned: whichever thread is running takes the next unclaimed part, and
+/// the caller returns once every part is done, without waiting for workers that took none. In a
+/// server the cores are shared with HTTP and decoding threads; with parts assigned per thread, a
+/// worker that was preempted or asleep held up every region until it ran.
+///
 /// One region at a time: a team belongs to one `ForwardWorkspace`, which serves one pass at a time.
 final class WorkerTeam: @unchecked Sendable {
     /// What the workers share; they hold this, not the team, so the team's `deinit` can stop them.
     private final class Shared: @unchecked Sendable {
+        /// The current region's work; written by the caller before it publishes the region's
+        /// ticket, read by a thread only after it claimed a part of that region.
         var workType: (any ParallelWork.Type)?
         var workAddress: UnsafeRawPointer?
-        var parts = 0
-        let generation = Atomic<Int>(0)
-        let remaining = Atomic<Int>(0)
+        let ticket = Atomic<UInt64>(0)
+        /// Parts of the current region finished by workers.
+        let finished = Atomic<Int>(0)
         let stopping = Atomic<Bool>(false)
         /// Bit w set: worker w is asleep (or about to be) on `wakeUp[w]`.
         let sleeping = Atomic<UInt64>(0)
@@ -32,6 +39,27 @@ final class WorkerTeam: @unchecked Sendable {
         init(workers: Int) {
             wakeUp = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
         }
+    }
+
+    /// A region's generation, part count and next unclaimed part in one word, so that a claim is
+    /// one compare-and-swap and a thread still holding an old region's ticket cannot claim a part
+    /// of the next one.
+    struct Ticket: Equatable {
+        static let partBits: UInt64 = 12
+        static let maximumParts = Int(1 << partBits) - 1
+        private static let partMask: UInt64 = (1 << partBits) - 1
+
+        var raw: UInt64
+
+        init(raw: UInt64) { self.raw = raw }
+
+        init(generation: UInt64, parts: Int) {
+            raw = generation << (2 * Self.partBits) | UInt64(parts) << Self.partBits
+        }
+
+        var generation: UInt64 { raw >> (2 * Self.partBits) }
+        var parts: Int { Int(raw >> Self.partBits & Self.partMask) }
+        var next: Int { Int(raw & Self.partMask) }
     }
 
     /// Spins before a worker sleeps: ~0.1–0.3 ms, longer than the gap between regions of a pass.
@@ -56,7 +84,8 @@ final class WorkerTeam: @unchecked Sendable {
 
     deinit {
         shared.stopping.store(true, ordering: .sequentiallyConsistent)
-        shared.generation.add(1, ordering: .sequentiallyConsistent)
+        let current = Ticket(raw: shared.ticket.load(ordering: .relaxed))
+        shared.ticket.store(Ticket(generation: current.generation + 1, parts: 0).raw, ordering: .sequentiallyConsistent)
         Self.wakeSleepers(shared)
     }
 
@@ -69,32 +98,54 @@ final class WorkerTeam: @unchecked Sendable {
         }
     }
 
+    /// Takes the next unclaimed part of `ticket`'s region: nil when none is left or the region is
+    /// over. Acquires the region's work on success.
+    private static func claim(_ shared: Shared, _ ticket: inout Ticket) -> Int? {
+        while ticket.next < ticket.parts {
+            let (claimed, found) = shared.ticket.compareExchange(expected: ticket.raw, desired: ticket.raw + 1,
+                                                                 ordering: .acquiringAndReleasing)
+            if claimed {
+                defer { ticket.raw += 1 }
+                return ticket.next
+            }
+            let current = Ticket(raw: found)
+            guard current.generation == ticket.generation else { return nil }
+            ticket = current
+        }
+        return nil
+    }
+
     private static func workerLoop(_ shared: Shared, worker: Int) {
-        var seen = 0
+        var seen: UInt64 = 0
         while true {
             var spins = 0
-            while shared.generation.load(ordering: .acquiring) == seen {
+            var ticket = Ticket(raw: shared.ticket.load(ordering: .acquiring))
+            while ticket.generation == seen {
                 spins += 1
-                guard spins > spinLimit else { continue }
-                // Announce the nap, then look once more so a region started in between is not missed;
-                // whoever clears the flag (the starter or this thread) decides who consumes a signal.
-                let bit: UInt64 = 1 << UInt64(worker)
-                shared.sleeping.bitwiseOr(bit, ordering: .sequentiallyConsistent)
-                if shared.generation.load(ordering: .sequentiallyConsistent) != seen,
-                   shared.sleeping.bitwiseAnd(~bit, ordering: .sequentiallyConsistent).oldValue & bit != 0 {
-                    break
+                if spins > spinLimit {
+                    // Announce the nap, then look once more so a region started in between is not
+                    // missed; whoever clears the flag (the starter or this thread) decides who
+                    // consumes a signal.
+                    let bit: UInt64 = 1 << UInt64(worker)
+                    shared.sleeping.bitwiseOr(bit, ordering: .sequentiallyConsistent)
+                    if Ticket(raw: shared.ticket.load(ordering: .sequentiallyConsistent)).generation != seen,
+                       shared.sleeping.bitwiseAnd(~bit, ordering: .sequentiallyConsistent).oldValue & bit != 0 {
+                        ticket = Ticket(raw: shared.ticket.load(ordering: .acquiring))
+                        break
+                    }
+                    shared.wakeUp[worker].wait()
+                    spins = 0
                 }
-                shared.wakeUp[worker].wait()
-                spins = 0
+                ticket = Ticket(raw: shared.ticket.load(ordering: .acquiring))
             }
-            seen = shared.generation.load(ordering: .acquiring)
+            seen = ticket.generation
             if shared.stopping.load(ordering: .acquiring) { return }
-            if worker + 1 < shared.parts, let type = shared.workType, let address = shared.workAddress {
-                perform(type, at: address, part: worker + 1, of: shared.parts)
+            while let part = claim(shared, &ticket) {
+                if let type = shared.workType, let address = shared.workAddress {
+                    perform(type, at: address, part: part, of: ticket.parts)
+                }
+                shared.finished.add(1, ordering: .releasing)
             }
-            // Every worker reports, taking part or not: the starter then knows nobody still
-            // reads this region's job or part count when it sets up the next one.
-            shared.remaining.subtract(1, ordering: .releasing)
         }
     }
 
@@ -102,24 +153,29 @@ final class WorkerTeam: @unchecked Sendable {
         address.assumingMemoryBound(to: Work.self).pointee.run(part: part, of: parts)
     }
 
-    /// Runs part 0 of `work` on the calling thread and parts `1..<parts` on workers; returns when
-    /// all are done.
+    /// Runs parts `0..<parts` of `work` on the calling thread and on whichever workers join in;
+    /// returns when all are done. `parts` may exceed `threads` (at most `Ticket.maximumParts`).
     func run<Work: ParallelWork>(parts: Int, _ work: Work) {
-        precondition(parts <= threads, "a region has at most one part per thread")
-        guard parts > 1 else {
-            if parts == 1 { work.run(part: 0, of: 1) }
+        precondition(parts <= Ticket.maximumParts, "a region has at most \(Ticket.maximumParts) parts")
+        guard parts > 1, threads > 1 else {
+            for part in 0..<max(0, parts) { work.run(part: part, of: parts) }
             return
         }
         withUnsafePointer(to: work) { address in
             shared.workType = Work.self
             shared.workAddress = UnsafeRawPointer(address)
-            shared.parts = parts
-            shared.remaining.store(threads - 1, ordering: .relaxed)
-            shared.generation.add(1, ordering: .sequentiallyConsistent)  // publishes the work and parts
+            shared.finished.store(0, ordering: .relaxed)
+            let previous = Ticket(raw: shared.ticket.load(ordering: .relaxed))
+            var ticket = Ticket(generation: previous.generation + 1, parts: parts)
+            shared.ticket.store(ticket.raw, ordering: .releasing)  // publishes the work
             Self.wakeSleepers(shared)
-            work.run(part: 0, of: parts)
+            var own = 0
+            while let part = Self.claim(shared, &ticket) {
+                work.run(part: part, of: parts)
+                own += 1
+            }
             var spins = 0
-            while shared.remaining.load(ordering: .acquiring) > 0 {
+            while shared.finished.load(ordering: .acquiring) < parts - own {
                 spins += 1
                 if spins > Self.spinLimit { sched_yield() }  // a worker was descheduled: let it run
             }
