@@ -34,6 +34,8 @@ public final class Batcher: Sendable {
         package var queuedTexts: Int
         package var queuedTokens: Int
         package var paused: Bool
+        /// Requests the worker is holding its next batch for (nil: not holding).
+        package var holdingFor: Int?
     }
 
     /// One request's texts. Mutable parts are touched only under `state`'s lock.
@@ -86,10 +88,23 @@ public final class Batcher: Sendable {
         var stopped = false
         var paused = false
         var observers: [(condition: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        /// The worker holding its next batch for company (see `holdForCompany`), with the token of
+        /// the timer that ends the hold.
+        var company: (expected: Int, token: Int, continuation: CheckedContinuation<Void, Never>)?
+        var companyTokens = 0
 
-        var snapshot: Snapshot { Snapshot(queuedTexts: queuedTexts, queuedTokens: queuedTokens, paused: paused) }
+        var snapshot: Snapshot {
+            Snapshot(queuedTexts: queuedTexts, queuedTokens: queuedTokens, paused: paused, holdingFor: company?.expected)
+        }
         var hasWork: Bool { !queue.isEmpty && !paused }
         var drained: Bool { stopped && queue.isEmpty }
+
+        /// Whether a held batch may start: `expected` requests are queued, the word-piece budget is
+        /// full, or the worker has other things to do (stop, pause).
+        func hasCompany(_ expected: Int) -> Bool {
+            stopped || paused || queue.count >= expected
+                || queue.first.map { queuedTokens >= $0.pipeline.maxTokensPerForward } ?? true
+        }
 
         /// The worker's wake-up, if it is waiting (the caller resumes it outside the lock).
         mutating func takeWakeUp() -> CheckedContinuation<Void, Never>? {
@@ -201,14 +216,46 @@ public final class Batcher: Sendable {
     }
 
     /// The worker loop; returns after `stop()` once the queue is empty. Run it exactly once.
+    ///
+    /// With `maxWait`, each batch waits for the requests the worker expects: those the previous
+    /// batch answered (clients on a connection usually send their next request right away) and
+    /// those queued when it ended — all of them before the first batch, which knows nothing. At
+    /// concurrency 8 that turns two alternating batches of ~4 texts into one of ~8 after a
+    /// ~0.4 ms wait, and the engine does a text 18 % cheaper in a batch of 8 (wrk -c8: 827 → 916
+    /// requests/s with 1 ms). A client that stays away costs at most `maxWait`, once.
     public func run() async {
+        var expected = Int.max
         while await waitForWork() {
-            let underBudget = state.withLock { state in
-                state.queue.first.map { state.queuedTokens < $0.pipeline.maxTokensPerForward } ?? false
-            }
-            if maxWait > .zero, underBudget { try? await Task.sleep(for: maxWait) }
+            await holdForCompany(expected)
             guard let parts = takeBatch() else { continue }
+            let answered = Set(parts.map { ObjectIdentifier($0.job) })
             await execute(parts)
+            expected = answered.union(state.withLock { $0.queue.map { ObjectIdentifier($0) } }).count
+        }
+    }
+
+    /// Returns once `expected` requests are queued or the budget is full (`State.hasCompany`), or
+    /// after `maxWait`.
+    private func holdForCompany(_ expected: Int) async {
+        guard maxWait > .zero else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let token = state.withLock { state -> Int? in
+                if state.hasCompany(expected) { return nil }
+                state.companyTokens += 1
+                state.company = (expected, state.companyTokens, continuation)
+                notifyObservers(&state)
+                return state.companyTokens
+            }
+            guard let token else { return continuation.resume() }
+            DispatchQueue.global().asyncAfter(deadline: .now() + maxWait.seconds) { [self] in
+                let held = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                    guard let company = state.company, company.token == token else { return nil }
+                    state.company = nil
+                    notifyObservers(&state)
+                    return company.continuation
+                }
+                held?.resume()
+            }
         }
     }
 
@@ -259,6 +306,10 @@ public final class Batcher: Sendable {
     }
 
     private func notifyObservers(_ state: inout State) {
+        if let company = state.company, state.hasCompany(company.expected) {
+            state.company = nil
+            company.continuation.resume()
+        }
         let snapshot = state.snapshot
         var waiting: [(condition: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
         for observer in state.observers {

@@ -53,7 +53,7 @@ public struct ServerConfiguration: ServerArguments, Codable {
     public var maxTextCharacters: Int = 20_000
     public var maxBatchItems: Int = 64
     public var maxBatchTokens: Int = 4_096
-    public var maxWaitMilliseconds: Int = 0
+    public var maxWaitMilliseconds: Int = 1
     public var maxQueue: Int = 512
     public var requestTimeoutSeconds: Double = 60
     public var threads: Int = 0

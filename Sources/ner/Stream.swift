@@ -52,7 +52,7 @@ struct Stream: AsyncParsableCommand, StreamArguments {
     var dictionaryPath: String? = Environment.string("NER_DICTIONARY")
     @Option(help: "Word pieces in one dynamic batch / forward pass (env NER_MAX_BATCH_TOKENS).")
     var maxBatchTokens: Int = Environment.int("NER_MAX_BATCH_TOKENS") ?? defaults.maxBatchTokens
-    @Option(name: .customLong("max-wait-ms"), help: "Milliseconds an under-full batch waits for more messages (env NER_MAX_WAIT_MS).")
+    @Option(name: .customLong("max-wait-ms"), help: "Longest a batch waits, in milliseconds, for as many messages as the previous batch answered and left queued; it starts as soon as they are in (env NER_MAX_WAIT_MS).")
     var maxWaitMilliseconds: Int = Environment.int("NER_MAX_WAIT_MS") ?? defaults.maxWaitMilliseconds
     @Option(help: "Messages consumed but not yet acknowledged before the consumer waits (env NER_MAX_IN_FLIGHT).")
     var maxInFlight: Int = Environment.int("NER_MAX_IN_FLIGHT") ?? defaults.maxInFlight

@@ -210,6 +210,39 @@ struct RouterTests {
         }
     }
 
+    @Test("--max-wait-ms holds a batch for as many requests as the last one answered, and starts it when they are in")
+    func holdsForExpectedRequests() async throws {
+        let pipeline = try T.pipeline.get()
+        let long = "国务院总理在人民大会堂会见了来访的外国代表团。", short = "北京"
+        let budget = 2 * pipeline.prepare(long).tokenCount  // two long texts fill it
+        // A hold far longer than the test: only the expected request can start the batch early.
+        let hold = 60.0
+        let service = T.service { $0.maxBatchTokens = budget; $0.maxWaitMilliseconds = Int(hold * 1000) }
+        try await service.application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            func post(_ text: String) -> Task<HTTPResponse.Status, any Error> {
+                Task { try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"\#(text)"}"#)).status }
+            }
+            // First batch: two requests that fill the word-piece budget, so nothing is held.
+            service.batcher.pause()
+            let first = [post(long), post(long)]
+            await service.batcher.waitUntil { $0.queuedTexts == 2 }
+            service.batcher.resume()
+            for request in first { #expect(try await request.value == .ok) }
+            // It answered two: a lone request is held for a second one, which starts the batch at once.
+            let started = ContinuousClock.now
+            let third = post(short)
+            await service.batcher.waitUntil { $0.holdingFor == 2 && $0.queuedTexts == 1 }
+            let fourth = post(short)
+            #expect(try await third.value == .ok)
+            #expect(try await fourth.value == .ok)
+            #expect(ContinuousClock.now - started < .seconds(hold / 2), "the batch waited for its hold to run out")
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(Self.value(of: "ner_batch_texts_count", in: metrics) == 2, "the lone request ran alone")
+            #expect(Self.value(of: "ner_batch_texts_sum", in: metrics) == 4)
+        }
+    }
+
     @Test("a full queue answers 503 with Retry-After at once")
     func queueFull() async throws {
         let service = T.service { $0.maxQueue = 1 }
