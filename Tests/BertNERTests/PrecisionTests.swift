@@ -24,15 +24,16 @@ struct PrecisionTests {
     }
 
     /// The int8 layer's arithmetic, one element at a time: symmetric s8 weights per output channel,
-    /// asymmetric u8 activations per row (codes 0…levels), exact integer dot products.
+    /// asymmetric u8 activations per row (the range in levels − 1 steps, the zero point rounded up,
+    /// codes 0…levels), exact integer dot products.
     static func int8Reference(_ x: Matrix, weight: Matrix, bias: [Float], levels: Int) -> Matrix {
         var out = Matrix(zeros: x.rows, weight.rows)
         let weightScales = (0..<weight.rows).map { n in max(weight.row(n).map(abs).max() ?? 0, .leastNonzeroMagnitude) / 127 }
         for m in 0..<x.rows {
             let row = x.row(m)
             let low = min(0, row.min() ?? 0), high = max(0, row.max() ?? 0)
-            let scale = high > low ? (high - low) / Float(levels) : 1
-            let zeroPoint = high > low ? (-low / scale).rounded(.toNearestOrEven) : 0
+            let scale = high > low ? (high - low) / Float(levels - 1) : 1
+            let zeroPoint = high > low ? (-low * (1 / scale)).rounded(.up) : 0
             let codes = row.map { min(max(($0 * (1 / scale) + zeroPoint), 0), Float(levels)).rounded(.toNearestOrEven) }
             for n in 0..<weight.rows {
                 var dot = 0
@@ -97,6 +98,33 @@ struct PrecisionTests {
             let largest = expected.storage.map(abs).max() ?? 1
             #expect(got.maxAbsoluteDifference(to: expected) <= 2e-5 * largest,
                     "\(shape) on \(threads) threads (\(packed.kernel)): |Δ| \(got.maxAbsoluteDifference(to: expected)) of \(largest)")
+        }
+    }
+
+    /// The conversion has no clamp: every value of a row must land on a code within half a step of
+    /// it (a code past `levels` would wrap around to a small one), and 0 on the zero point itself.
+    @Test("row quantization: each value within half a step of its code, 0 exact, whatever the row's range", arguments: [255, 127])
+    func rowQuantization(levels: Int) {
+        var generator = Generator(state: UInt64(levels))
+        let count = 37  // two vectors and a tail
+        var codes = [UInt8](repeating: 0, count: count)
+        for trial in 0..<20_000 {
+            let low = trial % 5 == 0 ? 0 : -Float.random(in: 0...6, using: &generator)
+            let high = trial % 7 == 0 ? 0 : Float.random(in: 0...6, using: &generator)
+            var row = (0..<count).map { _ in Float.random(in: low...high, using: &generator) }
+            row[trial % 16] = low
+            row[16 + trial % 16] = high
+            row[count - 1 - trial % 3] = 0
+            let parameters = codes.withUnsafeMutableBufferPointer { out in
+                RowQuantization.quantize(row, count: count, levels: levels, into: out.baseAddress!)
+            }
+            for (x, code) in zip(row, codes) {
+                let decoded = parameters.scale * Float(Int32(code) - parameters.zeroPoint)
+                guard abs(decoded - x) <= parameters.scale * 0.5001, x != 0 || decoded == 0 else {
+                    Issue.record("[\(low), \(high)]: \(x) → code \(code) (zero point \(parameters.zeroPoint), scale \(parameters.scale)) → \(decoded)")
+                    return
+                }
+            }
         }
     }
 
