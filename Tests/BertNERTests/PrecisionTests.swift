@@ -112,9 +112,10 @@ struct PrecisionTests {
             let low = trial % 5 == 0 ? 0 : -Float.random(in: 0...6, using: &generator)
             let high = trial % 7 == 0 ? 0 : Float.random(in: 0...6, using: &generator)
             var row = (0..<count).map { _ in Float.random(in: low...high, using: &generator) }
-            row[trial % 16] = low
-            row[16 + trial % 16] = high
-            row[count - 1 - trial % 3] = 0
+            // The extremes and 0 in turn at every position, the tail's included.
+            row[trial % count] = low
+            row[(trial + 17) % count] = high
+            row[(trial + 30) % count] = 0
             let parameters = codes.withUnsafeMutableBufferPointer { out in
                 RowQuantization.quantize(row, count: count, levels: levels, into: out.baseAddress!)
             }

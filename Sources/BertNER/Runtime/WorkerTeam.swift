@@ -44,7 +44,7 @@ final class WorkerTeam: @unchecked Sendable {
     /// A region's generation, part count and next unclaimed part in one word, so that a claim is
     /// one compare-and-swap and a thread still holding an old region's ticket cannot claim a part
     /// of the next one.
-    struct Ticket: Equatable {
+    struct Ticket {
         static let partBits: UInt64 = 12
         static let maximumParts = Int(1 << partBits) - 1
         private static let partMask: UInt64 = (1 << partBits) - 1
