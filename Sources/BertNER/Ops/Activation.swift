@@ -20,17 +20,29 @@ public enum Activation: String, Sendable, Equatable, CaseIterable {
     /// Applies the activation to `count` floats in place.
     package func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
-        case .gelu:
-            VectorMath.map(values, count: count) { x in x * 0.5 * (1 + VectorMath.erf(x * 0.70710678118654752)) }
-        case .geluNew:
-            // tanh(u) = 1 − 2 / (e^{2u} + 1), which saturates correctly at both ends.
-            VectorMath.map(values, count: count) { x in
-                let u = (x + x * x * x * 0.044715) * 0.79788456080286536  // sqrt(2 / π)
-                let tanh = 1 - 2 / (VectorMath.exp(u + u) + 1)
-                return x * 0.5 * (1 + tanh)
-            }
+        case .gelu: VectorMath.map(values, count: count, GELU.self)
+        case .geluNew: VectorMath.map(values, count: count, GELUTanh.self)
         case .relu:
             for i in 0..<count { values[i] = max(0, values[i]) }
+        }
+    }
+
+    /// `x · Φ(x)` with the exact erf.
+    enum GELU: ElementwiseFunction {
+        @_transparent
+        static func apply(_ x: VectorMath.Vector) -> VectorMath.Vector {
+            x * 0.5 * (1 + VectorMath.erf(x * 0.70710678118654752))
+        }
+    }
+
+    /// `0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 x³)))`.
+    enum GELUTanh: ElementwiseFunction {
+        @_transparent
+        static func apply(_ x: VectorMath.Vector) -> VectorMath.Vector {
+            // tanh(u) = 1 − 2 / (e^{2u} + 1), which saturates correctly at both ends.
+            let u = (x + x * x * x * 0.044715) * 0.79788456080286536  // sqrt(2 / π)
+            let tanh = 1 - 2 / (VectorMath.exp(u + u) + 1)
+            return x * 0.5 * (1 + tanh)
         }
     }
 }
