@@ -54,7 +54,9 @@ package struct DenseProduct: @unchecked Sendable {
         var columns: Int
     }
 
-    package static let rowMultiple = 16
+    /// 8 rather than 16: the padding rows are multiplied like real ones, and a lone sentence of
+    /// 37 word pieces ran 48 rows (int8, 2 threads: 0.80 → 0.71 ms; 8-sentence batches even).
+    package static let rowMultiple = 8
 
     /// `rows` rounded up to `rowMultiple`: the rows a product of `rows` rows computes.
     package static func paddedRows(_ rows: Int) -> Int { (rows + rowMultiple - 1) / rowMultiple * rowMultiple }
