@@ -140,13 +140,20 @@ public struct NERPipeline: Sendable {
                 tokens += sequences[end].count
                 end += 1
             }
-            let batch = PackedBatch(sequences: Array(sequences[start..<end]))
             try workspaces.withWorkspace(threads: max(1, threads)) { workspace in
+                // Packed in an order that cuts into equal groups, so the encoder runs a group per
+                // thread (`SequenceLanes`); results go back to the callers' order.
+                let order = SequenceLanes.balancedOrder(lengths: sequences[start..<end].map(\.count),
+                                                        threads: workspace.pool.lanes.count,
+                                                        cost: model.config.encoderFLOPs(tokens:)).map { start + $0 }
+                let batch = PackedBatch(sequences: order.map { sequences[$0] })
                 let logits = try model.emissions(batch, workspace: workspace)
-                for (offset, range) in batch.ranges.enumerated() {
-                    let constraint = constraints.isEmpty ? nil : constraints[start + offset]
-                    results.append(decoder.decode(logits.rows((range.lowerBound + 1)..<(range.upperBound - 1)), constraints: constraint))
+                var decoded = [DecodedSequence?](repeating: nil, count: end - start)
+                for (index, range) in zip(order, batch.ranges) {
+                    let constraint = constraints.isEmpty ? nil : constraints[index]
+                    decoded[index - start] = decoder.decode(logits.rows((range.lowerBound + 1)..<(range.upperBound - 1)), constraints: constraint)
                 }
+                results.append(contentsOf: decoded.compactMap { $0 })  // a permutation: every slot is filled
             }
             start = end
         }

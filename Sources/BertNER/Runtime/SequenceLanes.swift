@@ -26,30 +26,58 @@ package struct SequenceLanes: Sendable {
     /// than threads or the costliest group would exceed `slack` times an equal share.
     package init?(ranges: [Range<Int>], threads: Int, cost: (Int) -> Double) {
         guard threads > 1, ranges.count >= threads else { return nil }
-        let costs = ranges.map { cost($0.count) }
+        let cut = Self.cut(ranges.map { cost($0.count) }, threads: threads)
+        guard cut.total > 0, cut.largest <= Self.slack * cut.total / Double(threads) else { return nil }
+        let cuts = cut.cuts
+        lanes = (0..<threads).map { k in
+            let group = ranges[cuts[k]..<cuts[k + 1]]
+            let first = group.first?.lowerBound ?? 0, last = group.last?.upperBound ?? first
+            return Lane(rows: first..<last, ranges: group.map { ($0.lowerBound - first)..<($0.upperBound - first) })
+        }
+    }
+
+    /// An order of sequences of `lengths` tokens whose contiguous groups cost nearly the same, for
+    /// a caller that packs its own batch: the largest sequences are dealt out first, each to the
+    /// group with the least so far, and the groups laid end to end (each in its original order).
+    /// Packed as they come, eight MSRA sentences cut within the slack two times in three, at
+    /// 1.07:1 in the median; dealt out, every time, near 1:1 (8 sequences of 20–60 tokens whose
+    /// contiguous cut is 1.12:1, int8 on 2 threads: 4.87–4.96 → 4.80–4.82 ms). The identity when
+    /// that is no better.
+    package static func balancedOrder(lengths: [Int], threads: Int, cost: (Int) -> Double) -> [Int] {
+        let identity = Array(lengths.indices)
+        guard threads > 1, lengths.count > threads else { return identity }
+        let costs = lengths.map(cost)
+        var groups = [[Int]](repeating: [], count: threads), loads = [Double](repeating: 0, count: threads)
+        for index in identity.sorted(by: { costs[$0] > costs[$1] || (costs[$0] == costs[$1] && $0 < $1) }) {
+            let lightest = loads.indices.min { loads[$0] < loads[$1] } ?? 0
+            groups[lightest].append(index)
+            loads[lightest] += costs[index]
+        }
+        let dealt = groups.flatMap { $0.sorted() }
+        let better = cut(dealt.map { costs[$0] }, threads: threads).largest < cut(costs, threads: threads).largest
+        return better ? dealt : identity
+    }
+
+    /// Where `threads` contiguous groups of sequences costing `costs` are cut (`cuts[k]..<cuts[k + 1]`
+    /// is group k), with the costliest group's cost and the total.
+    static func cut(_ costs: [Double], threads: Int) -> (cuts: [Int], largest: Double, total: Double) {
         var prefix = [0.0]
         for c in costs { prefix.append(prefix[prefix.count - 1] + c) }
         let total = prefix[prefix.count - 1]
-        guard total > 0 else { return nil }
         // Cut k goes at the sequence boundary nearest to k/threads of the total, keeping every
         // group non-empty.
         var cuts = [0]
         for k in 1..<threads {
             let target = total * Double(k) / Double(threads)
-            let lowest = cuts[cuts.count - 1] + 1, highest = ranges.count - (threads - k)
+            let lowest = cuts[cuts.count - 1] + 1, highest = costs.count - (threads - k)
             var best = lowest
             for index in lowest...highest where abs(prefix[index] - target) < abs(prefix[best] - target) {
                 best = index
             }
             cuts.append(best)
         }
-        cuts.append(ranges.count)
+        cuts.append(costs.count)
         let largest = (0..<threads).map { prefix[cuts[$0 + 1]] - prefix[cuts[$0]] }.max() ?? total
-        guard largest <= Self.slack * total / Double(threads) else { return nil }
-        lanes = (0..<threads).map { k in
-            let group = ranges[cuts[k]..<cuts[k + 1]]
-            let first = group.first?.lowerBound ?? 0, last = group.last?.upperBound ?? first
-            return Lane(rows: first..<last, ranges: group.map { ($0.lowerBound - first)..<($0.upperBound - first) })
-        }
+        return (cuts, largest, total)
     }
 }
