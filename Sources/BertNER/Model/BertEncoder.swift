@@ -17,9 +17,16 @@ package struct BertEncoder: Sendable {
     package func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool,
                         observe: ((Int, MatrixSlice) -> Void)? = nil) {
         let lanes = SequenceLanes(ranges: ranges, threads: pool.lanes.count, cost: config.encoderFLOPs(tokens:))
+        if let lanes, observe == nil {
+            // Every layer of a lane in one region: a lane's sequences never need another's, and a
+            // thread slowed in one layer (preempted in a server) can catch up in the next instead
+            // of making the other wait at each layer's end.
+            pool.run(parts: lanes.lanes.count, Lanes(layers: layers[...], buffers: buffers, lanes: lanes, pools: pool.lanes))
+            return
+        }
         for (index, layer) in layers.enumerated() {
             if let lanes {
-                pool.run(parts: lanes.lanes.count, Lanes(layer: layer, buffers: buffers, lanes: lanes, pools: pool.lanes))
+                pool.run(parts: lanes.lanes.count, Lanes(layers: layers[index...index], buffers: buffers, lanes: lanes, pools: pool.lanes))
             } else {
                 layer.forward(buffers, ranges: ranges, pool: pool)
             }
@@ -27,16 +34,17 @@ package struct BertEncoder: Sendable {
         }
     }
 
-    /// One layer over lane `part`'s rows, on that lane's single-thread pool.
+    /// `layers` over lane `part`'s rows, on that lane's single-thread pool.
     private struct Lanes: ParallelWork {
-        let layer: BertLayer
+        let layers: ArraySlice<BertLayer>
         let buffers: ForwardWorkspace.Buffers
         let lanes: SequenceLanes
         let pools: [ComputePool]
 
         func run(part: Int, of parts: Int) {
             let lane = lanes.lanes[part]
-            layer.forward(buffers.rows(lane.rows, block: part), ranges: lane.ranges, pool: pools[part])
+            let rows = buffers.rows(lane.rows, block: part)
+            for layer in layers { layer.forward(rows, ranges: lane.ranges, pool: pools[part]) }
         }
     }
 }
