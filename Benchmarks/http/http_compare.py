@@ -4,7 +4,7 @@
   make bench-http               (= .venv/bin/python Benchmarks/http/http_compare.py)
   .venv/bin/python Benchmarks/http/http_compare.py --seconds 2     (a smoke run)
 
-For each server in turn (never both at once): start it and time process start → first
+For each server in turn (never both at once; `--rounds N` alternates them N times): start it and time process start → first
 `GET /ready` 200 (cold start); ask it for the entities of ~50 MSRA test sentences; then, at each
 concurrency level, wait for an idle CPU and run wrk (threads = min(c, 2)) POSTing varied MSRA test
 sentences to /ner, while sampling the summed VmRSS of the server's process tree every 100 ms;
@@ -263,6 +263,33 @@ def measure(server, texts, levels, seconds, bodies, idle, workers):
     return result
 
 
+def combine(runs):
+    """One server's rounds as one result: medians of rates, latencies and start times, the largest
+    memory and background load, all errors, and each round's requests/s per level."""
+    def median(values):
+        values = sorted(values)
+        middle = len(values) // 2
+        return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+    merged = dict(runs[0])
+    merged["rounds"] = len(runs)
+    merged["cold_start_s"] = median([r["cold_start_s"] for r in runs])
+    if "all_workers_ready_s" in runs[0]:
+        merged["all_workers_ready_s"] = median([r["all_workers_ready_s"] for r in runs])
+    merged["peak_rss_mib"] = max(r["peak_rss_mib"] for r in runs)
+    merged["levels"] = []
+    for levels in zip(*(r["levels"] for r in runs)):
+        level = dict(levels[0])
+        for key in ("requests_per_s", "p50_ms", "p90_ms", "p99_ms"):
+            if key in level:
+                level[key] = median([l[key] for l in levels])
+        level["errors"] = sum(l["errors"] for l in levels)
+        for key in ("peak_rss_mib", "cpu_busy_before", "load_avg"):
+            level[key] = max(l[key] for l in levels)
+        level["requests_per_s_by_round"] = [l["requests_per_s"] for l in levels]
+        merged["levels"].append(level)
+    return merged
+
+
 # ---- agreement and report -------------------------------------------------------------------------------
 
 def agreement(texts, ours, theirs):
@@ -288,16 +315,18 @@ def agreement(texts, ours, theirs):
 def table(ours, peer):
     lines = ["| concurrency (wrk threads) | BertNER req/s | FastAPI+ORT req/s | req/s BertNER ÷ peer "
              "| BertNER p50 / p99 ms | FastAPI+ORT p50 / p99 ms | errors BertNER / peer "
-             "| peak RSS MiB BertNER / peer | other CPU before / 1-min load |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| peak RSS MiB BertNER / peer | other CPU before / 1-min load | ratio per round |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for a, b in zip(ours["levels"], peer["levels"]):
         ratio = a["requests_per_s"] / b["requests_per_s"] if b["requests_per_s"] else float("nan")
+        per_round = " / ".join(f"{x / y:.2f}" if y else "nan"
+                               for x, y in zip(a["requests_per_s_by_round"], b["requests_per_s_by_round"]))
         busy = max(a["cpu_busy_before"], b["cpu_busy_before"])
         load = max(a["load_avg"], b["load_avg"])
         lines.append(f"| {a['concurrency']} ({a['threads']}) | {a['requests_per_s']:.1f} | {b['requests_per_s']:.1f} "
                      f"| {ratio:.2f} | {a['p50_ms']:.1f} / {a['p99_ms']:.1f} | {b['p50_ms']:.1f} / {b['p99_ms']:.1f} "
                      f"| {a['errors']} / {b['errors']} | {a['peak_rss_mib']:.0f} / {b['peak_rss_mib']:.0f} "
-                     f"| {100 * busy:.0f} % / {load:.2f} |")
+                     f"| {100 * busy:.0f} % / {load:.2f} | {per_round} |")
     return "\n".join(lines)
 
 
@@ -334,6 +363,8 @@ def main():
     p.add_argument("--model", default=os.path.join(ROOT, "Weights", "default"))
     p.add_argument("--seconds", type=int, default=20, help="wrk duration per concurrency level")
     p.add_argument("--concurrency", default="1,8,32")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="runs of each server, alternating which goes first; medians are reported with each round's ratio")
     p.add_argument("--agreement-sentences", type=int, default=50)
     p.add_argument("--precision", default="int8", choices=["fp32", "bf16", "int8"], help="ner serve --precision (its default: int8)")
     p.add_argument("--peer-graph", default="ort-int8", choices=["ort-int8", "ort-int8-pc", "ort-optimised"],
@@ -369,13 +400,19 @@ def main():
                   environment=compare.bertner_environment(args.keep_openblas_env))
     peer = Server("fastapi-ort", [sys.executable, PEER, "--model", args.model, "--onnx", onnx, "--port", str(peer_port),
                                   "--workers", str(args.workers)], peer_port, os.path.join(WORK, "fastapi-ort.log"))
-    results = {"bertner": measure(ours, sample, levels, args.seconds, bodies, idle, workers=0),
-               "fastapi-ort": measure(peer, sample, levels, args.seconds, bodies, idle, workers=args.workers)}
+    # Rounds alternate which server goes first (ABBA...): this machine's speed drifts by 10–25 %
+    # within minutes, so one pass of each compares two different machines.
+    runs = {"bertner": [], "fastapi-ort": []}
+    for round_index in range(args.rounds):
+        order = [("bertner", ours, 0), ("fastapi-ort", peer, args.workers)]
+        for name, server, workers in (order if round_index % 2 == 0 else order[::-1]):
+            runs[name].append(measure(server, sample, levels, args.seconds, bodies, idle, workers=workers))
+    results = {name: combine(measured) for name, measured in runs.items()}
 
     ours, peer = results["bertner"], results["fastapi-ort"]
     agree = agreement(sample, ours.pop("answers"), peer.pop("answers")) if sample else None
     report = {"machine": versions(),
-              "settings": {"seconds": args.seconds, "concurrency": levels, "model": args.model, "onnx": onnx,
+              "settings": {"seconds": args.seconds, "rounds": args.rounds, "concurrency": levels, "model": args.model, "onnx": onnx,
                            "peer_workers": args.workers, "peer_intra_op_threads": 1,
                            "precision": args.precision, "peer_graph": args.peer_graph,
                            "corpus": MSRA_TEST if corpus else "built-in sentences", "corpus_sentences": len(load)},
