@@ -144,9 +144,14 @@ def export_onnx(model, folder):
 
 # ---- engines -------------------------------------------------------------------------------------
 
-def time_calls(call, iterations, warmup=3):
-    for _ in range(warmup):
+def time_calls(call, iterations, warmup=3, warmup_seconds=0.2):
+    """Median and p90 of `iterations` timed calls after `warmup` calls and at least `warmup_seconds`
+    untimed — as `ner bench` warms up, so that idle cores reach their clock before either is timed."""
+    end = time.perf_counter() + warmup_seconds
+    done = 0
+    while done < warmup or time.perf_counter() < end:
         call()
+        done += 1
     samples = []
     for _ in range(iterations):
         start = time.perf_counter()

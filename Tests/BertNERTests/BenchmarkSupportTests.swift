@@ -24,6 +24,16 @@ struct BenchmarkSupportTests {
         #expect(timing.median >= .zero)
     }
 
+    @Test("the warm-up lasts at least warmUpTime, however fast the body")
+    func timingWarmUpTime() {
+        let clock = ContinuousClock()
+        var calls: [ContinuousClock.Instant] = []
+        let started = clock.now
+        _ = Timing.measure(repetitions: 3, warmUps: 1, warmUpTime: .milliseconds(20)) { calls.append(clock.now) }
+        #expect(calls.count > 4, "an instant body warms up until the time is up, not once")
+        if calls.count >= 3 { #expect(calls[calls.count - 3] - started >= .milliseconds(20)) }
+    }
+
     @Test("timing rethrows the body's error")
     func timingRethrows() {
         struct Failure: Error {}
