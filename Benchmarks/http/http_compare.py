@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -266,10 +267,7 @@ def measure(server, texts, levels, seconds, bodies, idle, workers):
 def combine(runs):
     """One server's rounds as one result: medians of rates, latencies and start times, the largest
     memory and background load, all errors, and each round's requests/s per level."""
-    def median(values):
-        values = sorted(values)
-        middle = len(values) // 2
-        return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+    median = statistics.median
     merged = dict(runs[0])
     merged["rounds"] = len(runs)
     merged["cold_start_s"] = median([r["cold_start_s"] for r in runs])

@@ -46,26 +46,6 @@ enum RowQuantization {
         return Parameters(scale: scale, zeroPoint: Int32(zeroPoint))
     }
 
-    /// The smallest lane, halving the vector in registers: `SIMD.min()` is a generic loop over
-    /// the lanes through the stack, which cost more than the whole range pass of a 512-wide row
-    /// (43 % of the conversion's samples in `ner serve`).
-    @inline(__always)
-    static func smallest(_ v: Vector) -> Float {
-        let eight = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .< v.lowHalf)
-        let four = eight.lowHalf.replacing(with: eight.highHalf, where: eight.highHalf .< eight.lowHalf)
-        let two = four.lowHalf.replacing(with: four.highHalf, where: four.highHalf .< four.lowHalf)
-        return Swift.min(two[0], two[1])
-    }
-
-    /// The largest lane, as `smallest`.
-    @inline(__always)
-    static func largest(_ v: Vector) -> Float {
-        let eight = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)
-        let four = eight.lowHalf.replacing(with: eight.highHalf, where: eight.highHalf .> eight.lowHalf)
-        let two = four.lowHalf.replacing(with: four.highHalf, where: four.highHalf .> four.lowHalf)
-        return Swift.max(two[0], two[1])
-    }
-
     /// (min(0, row), max(0, row)).
     @inline(__always)
     static func range(_ row: UnsafePointer<Float>, count: Int) -> (Float, Float) {
@@ -77,7 +57,7 @@ enum RowQuantization {
             low = low.replacing(with: x, where: x .< low)
             high = high.replacing(with: x, where: x .> high)
         }
-        var lowest = smallest(low), highest = largest(high)
+        var lowest = VectorMath.smallest(low), highest = VectorMath.largest(high)
         for i in (vectors * Vector.scalarCount)..<count {
             lowest = min(lowest, row[i])
             highest = max(highest, row[i])
