@@ -101,6 +101,49 @@ struct PrecisionTests {
         }
     }
 
+    /// The feed-forward expansion hands its GELU rows to the contraction already converted: the
+    /// same numbers as writing them as floats and converting them there, and the float buffer
+    /// is never written. A column-split product (a few rows on two threads) cannot, and says so.
+    @Test("a row-split int8/bf16 product hands its rows to the next one converted, with identical results",
+          arguments: [(Precision.int8, 1), (.int8, 2), (.bf16, 1), (.bf16, 2)])
+    func handoff(precision: Precision, threads: Int) throws {
+        try Self.loadOrExplain(precision) {
+            var generator = Generator(state: 24)
+            let (h, i) = (64, 160)
+            let first = try Linear(weight: Self.random(i, h, &generator, spread: 0.3),
+                                   bias: (0..<i).map { _ in Float.random(in: -1...1, using: &generator) }, precision: precision)
+            let second = try Linear(weight: Self.random(h, i, &generator, spread: 0.3),
+                                    bias: (0..<h).map { _ in Float.random(in: -1...1, using: &generator) }, precision: precision)
+            for rows in [1, 9, 70, 300] {
+                var x = Self.random(rows, h, &generator, spread: 2)
+                var outputs: [Matrix] = []
+                for handing in [false, true] {
+                    var middle = Matrix(rows: rows, columns: i, storage: .init(repeating: .nan, count: rows * i))
+                    var out = Matrix(zeros: rows, h)
+                    let pool = ComputePool(threads: threads)
+                    let handed = x.storage.withUnsafeMutableBufferPointer { input in
+                        middle.storage.withUnsafeMutableBufferPointer { middleBuffer in
+                            out.storage.withUnsafeMutableBufferPointer { output in
+                                let m = MatrixSlice(base: middleBuffer.baseAddress!, rows: rows, columns: i)
+                                let handed = first.forward(MatrixSlice(base: input.baseAddress!, rows: rows, columns: h), into: m,
+                                                           pool: pool, activation: .gelu, next: handing ? second : nil)
+                                second.forward(m, into: MatrixSlice(base: output.baseAddress!, rows: rows, columns: h),
+                                               pool: pool, handedOver: handed)
+                                return handed
+                            }
+                        }
+                    }
+                    let rowSplit = threads == 1 || rows >= PackedWeight.rowSplitThreshold
+                    #expect(handed == (handing && rowSplit), "\(precision), \(rows) rows, \(threads) threads")
+                    #expect(middle.storage.allSatisfy(\.isNaN) == handed, "floats written although handed over, or not written")
+                    outputs.append(out)
+                }
+                let identical = outputs[0].storage == outputs[1].storage
+                #expect(identical, "\(precision), \(rows) rows, \(threads) threads: |Δ| \(outputs[0].maxAbsoluteDifference(to: outputs[1]))")
+            }
+        }
+    }
+
     /// The conversion has no clamp: every value of a row must land on a code within half a step of
     /// it (a code past `levels` would wrap around to a small one), and 0 on the zero point itself.
     @Test("row quantization: each value within half a step of its code, 0 exact, whatever the row's range", arguments: [255, 127])

@@ -6,29 +6,44 @@ extension PackedWeight {
     /// Long inputs split their rows across the pool's threads, each thread converting, multiplying
     /// and finishing its own band; short ones split the output columns (64-column panels), so both
     /// cores share the weight traffic that dominates a product of a few rows.
+    ///
+    /// With `next`, the product whose only input this output is, a row-split product converts each
+    /// finished row for `next` into the pool's scratch instead of writing it to `output`, and
+    /// returns true; `next` then runs with `handedOver: true`. (A column-split one cannot: no part
+    /// finishes whole rows. It writes `output` and returns false.)
+    @discardableResult
     package func forward(_ input: MatrixSlice, bias: [Float], activation: Activation?,
-                         into output: MatrixSlice, pool: ComputePool) {
+                         into output: MatrixSlice, pool: ComputePool,
+                         handedOver: Bool = false, next: PackedWeight? = nil) -> Bool {
         precondition(input.columns == inputs && output.columns == outputs && output.rows == input.rows,
                      "packed linear: \(input.rows)×\(input.columns) → \(output.rows)×\(output.columns) ≠ [\(inputs) → \(outputs)]")
-        guard input.rows > 0 else { return }
+        guard input.rows > 0 else { return false }
         let rows = input.rows
         let columnParts = min(pool.threads, outputs / DenseProduct.columnMultiple)
         let byRows = pool.threads == 1 || rows >= Self.rowSplitThreshold || columnParts < 2
         let parts = byRows ? pool.rowParts(rows, minimumRows: DenseProduct.rowMultiple) : columnParts
+        if handedOver { pool.scratch.takeHandoff() }
         pool.scratch.reserve(rows: rows, inputBytesPerRow: inputs * format.elementBytes,
                              productBytesPerRow: outputs * 4, parts: parts)
+        let handoff = byRows ? next.flatMap { $0.format == format && $0.inputs == outputs ? $0 : nil } : nil
+        if let handoff {
+            pool.scratch.reserveHandoff(rows: rows, bytesPerRow: outputs * handoff.format.elementBytes,
+                                        width: outputs, parts: parts)
+        }
         bias.withUnsafeBufferPointer { bias in
             scales.withUnsafeBufferPointer { scales in
                 columnSums.withUnsafeBufferPointer { sums in
                     let work = Blocks(weight: self, input: input, output: output, activation: activation, byRows: byRows,
+                                      converted: handedOver, next: handoff,
                                       scratch: pool.scratch, bias: bias, scales: scales, sums: sums)
-                    if !byRows {
+                    if !byRows && !handedOver {
                         pool.run(parts: pool.rowParts(rows), Conversion(work: work))
                     }
                     pool.run(parts: parts, work)
                 }
             }
         }
+        return handoff != nil
     }
 
     /// From this many rows on, splitting rows beats splitting columns (below it the weights, read
@@ -42,6 +57,10 @@ extension PackedWeight {
         let output: MatrixSlice
         let activation: Activation?
         let byRows: Bool
+        /// The input rows are already converted (handed over by the previous product).
+        let converted: Bool
+        /// The product to hand the finished rows over to, converted, instead of writing `output`.
+        let next: PackedWeight?
         let scratch: ProductScratch
         let bias: UnsafeBufferPointer<Float>
         let scales: UnsafeBufferPointer<Float>
@@ -51,7 +70,7 @@ extension PackedWeight {
             if byRows {
                 let rows = ComputePool.block(part, of: parts, in: input.rows, multiple: DenseProduct.rowMultiple)
                 guard !rows.isEmpty else { return }
-                convert(rows)
+                if !converted { convert(rows) }
                 multiplyAndFinish(rows, columns: 0..<weight.outputs, stream: part)
             } else {
                 let columns = ComputePool.block(part, of: parts, in: weight.outputs, multiple: DenseProduct.columnMultiple)
@@ -67,7 +86,7 @@ extension PackedWeight {
             for start in stride(from: rows.lowerBound, to: rows.upperBound, by: DenseProduct.maximumRows) {
                 let chunk = start..<min(rows.upperBound, start + DenseProduct.maximumRows)
                 multiply(chunk, columns: columns, stream: part)
-                finish(chunk, columns: columns)
+                finish(chunk, columns: columns, part: part)
             }
         }
 
@@ -118,31 +137,50 @@ extension PackedWeight {
             ProductBlock(start: DenseProduct.paddedRows(input.rows) * columns.lowerBound, columns: columns.count)
         }
 
-        /// `output = activation(dequantized product + bias)` for the block.
-        func finish(_ rows: Range<Int>, columns: Range<Int>) {
+        /// `output = activation(dequantized product + bias)` for the block, or with `next` each
+        /// such row converted for it into the scratch's handoff.
+        func finish(_ rows: Range<Int>, columns: Range<Int>, part: Int) {
             guard let raw = scratch.product else { return }
             let c0 = columns.lowerBound, n = columns.count, products = block(columns)
             let b = bias.baseAddress! + c0
+            let finished = next == nil ? nil : scratch.finishedRows.map { $0 + part * n }
             switch weight.format {
             case .int8:
                 guard let parameters = scratch.parameters else { return }
                 let accumulators = raw.assumingMemoryBound(to: Int32.self)
                 let s = scales.baseAddress! + c0, sum = sums.baseAddress! + c0
                 for r in rows {
-                    let acc = accumulators + products.offset(row: r), out = output.row(r) + c0
+                    let acc = accumulators + products.offset(row: r), out = finished ?? (output.row(r) + c0)
                     let scale = parameters[r].scale, zeroPoint = parameters[r].zeroPoint
                     // A plain loop, which LLVM vectorizes (an explicit SIMD16<Int32> → SIMD16<Float>
                     // conversion stays a generic call per vector).
                     for j in 0..<n { out[j] = Float(acc[j] &- zeroPoint &* sum[j]) * (scale * s[j]) + b[j] }
                     activation?.apply(out, count: n)
+                    if let next { hand(out, row: r, to: next) }
                 }
             case .bf16:
                 let values = raw.assumingMemoryBound(to: Float.self)
                 for r in rows {
-                    let product = values + products.offset(row: r), out = output.row(r) + c0
+                    let product = values + products.offset(row: r), out = finished ?? (output.row(r) + c0)
                     for j in 0..<n { out[j] = product[j] + b[j] }
                     activation?.apply(out, count: n)
+                    if let next { hand(out, row: r, to: next) }
                 }
+            }
+        }
+
+        /// Converts finished row `r` for `next` into the scratch's handoff.
+        @inline(__always)
+        func hand(_ row: UnsafeMutablePointer<Float>, row r: Int, to next: PackedWeight) {
+            guard let codes = scratch.handoff else { return }
+            let width = weight.outputs
+            switch next.format {
+            case .int8:
+                guard let parameters = scratch.handoffParameters else { return }
+                parameters[r] = RowQuantization.quantize(row, count: width, levels: next.activationLevels,
+                                                         into: codes.assumingMemoryBound(to: UInt8.self) + r * width)
+            case .bf16:
+                BFloat16.convert(row, count: width, into: codes.assumingMemoryBound(to: UInt16.self) + r * width)
             }
         }
     }

@@ -9,7 +9,9 @@ package struct BertIntermediate: Sendable {
         activation = config.hiddenActivation
     }
 
-    package func forward(_ hidden: MatrixSlice, into output: MatrixSlice, pool: ComputePool) {
-        dense.forward(hidden, into: output, pool: pool, activation: activation)
+    /// With `next`, may hand the output to it converted instead of writing `output` (returns true).
+    @discardableResult
+    package func forward(_ hidden: MatrixSlice, into output: MatrixSlice, pool: ComputePool, next: Linear? = nil) -> Bool {
+        dense.forward(hidden, into: output, pool: pool, activation: activation, next: next)
     }
 }

@@ -14,7 +14,7 @@ package struct BertLayer: Sendable {
     /// block has added it back in, so the feed-forward result can take its place).
     package func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool) {
         attention.forward(buffers, ranges: ranges, pool: pool)
-        intermediate.forward(buffers.attended, into: buffers.intermediate, pool: pool)
-        output.forward(buffers.intermediate, input: buffers.attended, into: buffers.hidden, pool: pool)
+        let handedOver = intermediate.forward(buffers.attended, into: buffers.intermediate, pool: pool, next: output.dense)
+        output.forward(buffers.intermediate, input: buffers.attended, into: buffers.hidden, pool: pool, handedOver: handedOver)
     }
 }

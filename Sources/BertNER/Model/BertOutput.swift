@@ -10,9 +10,11 @@ package struct BertOutput: Sendable {
                                   epsilon: config.layerNormEpsilon)
     }
 
-    /// `output = LayerNorm(intermediate · Wᵀ + b + input)`.
-    package func forward(_ intermediate: MatrixSlice, input: MatrixSlice, into output: MatrixSlice, pool: ComputePool) {
-        dense.forward(intermediate, into: output, pool: pool)
+    /// `output = LayerNorm(intermediate · Wᵀ + b + input)`; `handedOver`: `intermediate` was
+    /// handed over converted in the pool's scratch (`BertIntermediate.forward(next:)`).
+    package func forward(_ intermediate: MatrixSlice, input: MatrixSlice, into output: MatrixSlice, pool: ComputePool,
+                         handedOver: Bool = false) {
+        dense.forward(intermediate, into: output, pool: pool, handedOver: handedOver)
         layerNorm.forward(output, residual: input, pool: pool)
     }
 }

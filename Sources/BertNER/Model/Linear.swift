@@ -71,13 +71,23 @@ package struct Linear: Sendable {
 
     /// `output = activation(input · Wᵀ + b)` across the pool's threads; the activation runs on each
     /// block while it is still in cache.
+    ///
+    /// `next` is the layer that alone reads this output: a packed layer may hand its rows to it
+    /// already converted instead of writing `output` (returns true; see `PackedWeight.forward`),
+    /// and `next` then runs with `handedOver: true`, reading its input from the pool's scratch.
+    @discardableResult
     package func forward(_ input: MatrixSlice, into output: MatrixSlice, pool: ComputePool,
-                        activation: Activation? = nil) {
+                        activation: Activation? = nil, handedOver: Bool = false, next: Linear? = nil) -> Bool {
         switch kernel {
         case .packed(let packed):
-            packed.forward(input, bias: bias, activation: activation, into: output, pool: pool)
+            var following: PackedWeight?
+            if case .packed(let weight)? = next?.kernel { following = weight }
+            return packed.forward(input, bias: bias, activation: activation, into: output, pool: pool,
+                                  handedOver: handedOver, next: following)
         case .fp32(let stored, let layout):
+            precondition(!handedOver, "an fp32 layer reads its input as floats")
             forward(input, weight: stored, layout: layout, into: output, pool: pool, activation: activation)
+            return false
         }
     }
 

@@ -1,16 +1,47 @@
 import CDNNL
 
 /// The memory one reduced-precision dense layer needs during a pass, kept by the `ComputePool`
-/// between layers and passes: the converted input rows (u8 or bf16), the raw product (s32 or
-/// f32), each row's quantization parameters, and one oneDNN stream per part of a region.
+/// between layers and passes: the converted input rows (u8 or bf16) with each row's quantization
+/// parameters, the raw product (s32 or f32), one finished row per part, and one oneDNN stream per
+/// part of a region.
+///
+/// A product whose output only feeds the next product (the feed-forward expansion) converts its
+/// finished rows straight into `handoff`; `takeHandoff()` then makes them the next product's input,
+/// so the wide activation never goes to memory as floats and back.
 ///
 /// Rows are allocated rounded up to `DenseProduct.rowMultiple`: a product's last call may run on
 /// a few rows past the batch, which land here and are ignored.
 package final class ProductScratch: @unchecked Sendable {
-    private(set) var input: UnsafeMutableRawPointer?
+    /// Converted rows and their quantization parameters (int8).
+    struct ConvertedRows {
+        var codes: UnsafeMutableRawPointer?
+        var parameters: UnsafeMutablePointer<RowQuantization.Parameters>?
+        var bytes = 0, rows = 0
+
+        mutating func reserve(rows padded: Int, bytesPerRow: Int) {
+            ProductScratch.grow(&codes, &bytes, to: padded * bytesPerRow)
+            if padded > rows {
+                parameters?.deallocate()
+                rows = max(padded, rows * 3 / 2)
+                parameters = .allocate(capacity: rows)
+            }
+        }
+
+        func deallocate() {
+            codes?.deallocate()
+            parameters?.deallocate()
+        }
+    }
+
+    private var converted = ConvertedRows(), handedOver = ConvertedRows()
+    var input: UnsafeMutableRawPointer? { converted.codes }
+    var parameters: UnsafeMutablePointer<RowQuantization.Parameters>? { converted.parameters }
+    var handoff: UnsafeMutableRawPointer? { handedOver.codes }
+    var handoffParameters: UnsafeMutablePointer<RowQuantization.Parameters>? { handedOver.parameters }
     private(set) var product: UnsafeMutableRawPointer?
-    private(set) var parameters: UnsafeMutablePointer<RowQuantization.Parameters>?
-    private var inputBytes = 0, productBytes = 0, rowCapacity = 0
+    /// One finished row per part, where a handing-over product finishes a row before converting it.
+    private(set) var finishedRows: UnsafeMutablePointer<Float>?
+    private var productBytes = 0, finishedRowBytes = 0
     private var streams: [dnnl_stream_t?] = []
     /// Per part: the memory objects of each product shape it has run.
     private var arguments: [PartArguments] = []
@@ -24,9 +55,10 @@ package final class ProductScratch: @unchecked Sendable {
     init() {}
 
     deinit {
-        input?.deallocate()
+        converted.deallocate()
+        handedOver.deallocate()
         product?.deallocate()
-        parameters?.deallocate()
+        finishedRows?.deallocate()
         for stream in streams { dnnl_stream_destroy(stream) }
     }
 
@@ -34,14 +66,23 @@ package final class ProductScratch: @unchecked Sendable {
     /// Called before a region starts, never inside one.
     func reserve(rows: Int, inputBytesPerRow: Int, productBytesPerRow: Int, parts: Int) {
         let padded = DenseProduct.paddedRows(rows)
-        Self.grow(&input, &inputBytes, to: padded * inputBytesPerRow)
+        converted.reserve(rows: padded, bytesPerRow: inputBytesPerRow)
         Self.grow(&product, &productBytes, to: padded * productBytesPerRow)
-        if padded > rowCapacity {
-            parameters?.deallocate()
-            rowCapacity = max(padded, rowCapacity * 3 / 2)
-            parameters = .allocate(capacity: rowCapacity)
-        }
         reserveStreams(parts)
+    }
+
+    /// Room to hand `rows` rows of `bytesPerRow` over to the next product, and a finished row of
+    /// `width` floats for each of `parts` parts. Called before a region starts, never inside one.
+    func reserveHandoff(rows: Int, bytesPerRow: Int, width: Int, parts: Int) {
+        handedOver.reserve(rows: DenseProduct.paddedRows(rows), bytesPerRow: bytesPerRow)
+        var raw = finishedRows.map(UnsafeMutableRawPointer.init)
+        Self.grow(&raw, &finishedRowBytes, to: parts * width * 4)
+        finishedRows = raw?.assumingMemoryBound(to: Float.self)
+    }
+
+    /// Makes the rows the last product handed over this product's converted input.
+    func takeHandoff() {
+        swap(&converted, &handedOver)
     }
 
     /// A oneDNN stream (and memory-object cache) for each of `parts` parts. Called before a region starts.
