@@ -9,10 +9,17 @@ import Foundation
 /// (NFD, then drop non-spacing marks); lower-case (full Unicode mapping, which may expand).
 /// Pre-tokenisation: split on whitespace, and make every punctuation character its own word.
 package struct BasicTokenizer: Sendable {
-    /// A word: its normalised characters and, for each, the input code-point index it came from.
-    package struct Word: Sendable, Equatable {
+    /// The words of a text: their normalised characters one after another, for each character the
+    /// input code-point index it came from, and each word's range in them. (Flat arrays: a word
+    /// of its own per Chinese character cost two allocations a character; an MSRA sentence
+    /// 13 → 7.8 µs, 170 → 42 allocations.)
+    package struct Words: Sendable, Equatable {
         package var scalars: [Unicode.Scalar] = []
         package var origins: [Int] = []
+        package var ranges: [Range<Int>] = []
+
+        /// Word `index`'s characters.
+        package subscript(index: Int) -> ArraySlice<Unicode.Scalar> { scalars[ranges[index]] }
     }
 
     package let options: TokenizerOptions
@@ -22,34 +29,38 @@ package struct BasicTokenizer: Sendable {
     }
 
     /// Words of `scalars`, whose index 0 is at input code point `offset`.
-    package func words(_ scalars: ArraySlice<Unicode.Scalar>, offset: Int = 0) -> [Word] {
-        var words: [Word] = []
-        var current = Word()
+    package func words(_ scalars: ArraySlice<Unicode.Scalar>, offset: Int = 0) -> Words {
+        var words = Words()
+        words.scalars.reserveCapacity(scalars.count)
+        words.origins.reserveCapacity(scalars.count)
+        var start = 0  // of the current word
         func finish() {
-            if !current.scalars.isEmpty { words.append(current) }
-            current = Word()
+            if words.scalars.count > start { words.ranges.append(start..<words.scalars.count) }
+            start = words.scalars.count
+        }
+        func word(_ scalar: Unicode.Scalar, from origin: Int) {
+            finish()
+            words.scalars.append(scalar)
+            words.origins.append(origin)
+            finish()
         }
         for (position, scalar) in zip(scalars.indices, scalars) {
             let origin = position - scalars.startIndex + offset
             if scalar.value == 0 || scalar.value == 0xFFFD || Self.isControl(scalar) { continue }
             if Self.isWhitespace(scalar) { finish(); continue }
             if options.tokenizeChineseCharacters && Self.isChineseCharacter(scalar) {
-                finish()
-                current.scalars = [scalar]; current.origins = [origin]
                 // Lower-casing and accent stripping leave CJK ideographs unchanged.
-                finish()
+                word(scalar, from: origin)
                 continue
             }
             for normalized in normalize(scalar) {
                 if Self.isPunctuation(normalized) {
-                    finish()
-                    current.scalars = [normalized]; current.origins = [origin]
-                    finish()
+                    word(normalized, from: origin)
                 } else if Self.isWhitespace(normalized) {
                     finish()
                 } else {
-                    current.scalars.append(normalized)
-                    current.origins.append(origin)
+                    words.scalars.append(normalized)
+                    words.origins.append(origin)
                 }
             }
         }

@@ -74,11 +74,14 @@ public struct BertTokenizer: Sendable {
     }
 
     private func appendPieces(of segment: ArraySlice<Unicode.Scalar>, offset: Int, to tokens: inout [Token]) {
-        for word in basic.words(segment, offset: offset) {
-            for piece in wordPiece.pieces(word) {
-                tokens.append(Token(id: piece.id, start: word.origins[piece.range.lowerBound],
-                                    end: word.origins[piece.range.upperBound - 1] + 1))
-            }
+        let words = basic.words(segment, offset: offset)
+        var pieces: [(id: Int32, range: Range<Int>)] = []
+        pieces.reserveCapacity(words.scalars.count)
+        for index in words.ranges.indices { wordPiece.appendPieces(of: words[index], to: &pieces) }
+        tokens.reserveCapacity(tokens.count + pieces.count)
+        for piece in pieces {
+            tokens.append(Token(id: piece.id, start: words.origins[piece.range.lowerBound],
+                                end: words.origins[piece.range.upperBound - 1] + 1))
         }
     }
 }

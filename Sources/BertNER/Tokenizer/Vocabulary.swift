@@ -4,6 +4,13 @@ import Foundation
 public struct Vocabulary: Sendable {
     public let tokens: [String]
     private let ids: [String: Int32]
+    /// The ids of one-character tokens, and of `##` + one character, by code point: a Chinese text
+    /// is almost only such pieces, and looking them up by scalar skips building and hashing a
+    /// String per character (an MSRA sentence, `make bench BENCH_ARGS="--filter tokenizer.*"`:
+    /// 22 → 13 µs). Exact code points, as Hugging Face's byte-exact lookup (String keys also match
+    /// canonically equivalent spellings).
+    private let characterIDs: [UInt32: Int32]
+    private let continuationIDs: [UInt32: Int32]
 
     public init(tokens: [String]) {
         self.tokens = tokens
@@ -11,6 +18,17 @@ public struct Vocabulary: Sendable {
         // A token listed twice keeps its last id, as Hugging Face's vocabulary loading does.
         for (id, token) in tokens.enumerated() { ids[token] = Int32(id) }
         self.ids = ids
+        var characters: [UInt32: Int32] = [:], continuations: [UInt32: Int32] = [:]
+        for (token, id) in ids {
+            let scalars = token.unicodeScalars
+            if scalars.count == 1, let scalar = scalars.first {
+                characters[scalar.value] = id
+            } else if scalars.count == 3, token.hasPrefix("##"), let scalar = scalars.last {
+                continuations[scalar.value] = id
+            }
+        }
+        characterIDs = characters
+        continuationIDs = continuations
     }
 
     public init(contentsOf path: String) throws {
@@ -30,4 +48,9 @@ public struct Vocabulary: Sendable {
     public var count: Int { tokens.count }
 
     public func id(of token: String) -> Int32? { ids[token] }
+
+    /// The id of the one-character token `character`, or of `##character` when `continuation`.
+    package func id(of character: Unicode.Scalar, continuation: Bool) -> Int32? {
+        continuation ? continuationIDs[character.value] : characterIDs[character.value]
+    }
 }

@@ -12,25 +12,30 @@ package struct WordPieceTokenizer: Sendable {
         self.maxCharactersPerWord = maxCharactersPerWord
     }
 
-    /// Pieces of `word` as (id, range of normalised characters).
-    package func pieces(_ word: BasicTokenizer.Word) -> [(id: Int32, range: Range<Int>)] {
-        let scalars = word.scalars
-        guard scalars.count <= maxCharactersPerWord else { return [(unknownID, 0..<scalars.count)] }
-        var pieces: [(id: Int32, range: Range<Int>)] = []
-        var start = 0
-        while start < scalars.count {
-            var end = scalars.count
+    /// Appends the pieces of `word` as (id, range of its characters, in `word`'s indices).
+    package func appendPieces(of word: ArraySlice<Unicode.Scalar>, to pieces: inout [(id: Int32, range: Range<Int>)]) {
+        guard word.count <= maxCharactersPerWord else { return pieces.append((unknownID, word.indices)) }
+        let first = pieces.count
+        var start = word.startIndex
+        while start < word.endIndex {
+            var end = word.endIndex
             var found: Int32?
             while end > start {
-                var candidate = start > 0 ? "##" : ""
-                candidate.unicodeScalars.append(contentsOf: scalars[start..<end])
+                if end == start + 1 {
+                    found = vocabulary.id(of: word[start], continuation: start > word.startIndex)
+                    break
+                }
+                var candidate = start > word.startIndex ? "##" : ""
+                candidate.unicodeScalars.append(contentsOf: word[start..<end])
                 if let id = vocabulary.id(of: candidate) { found = id; break }
                 end -= 1
             }
-            guard let id = found else { return [(unknownID, 0..<scalars.count)] }
+            guard let id = found else {
+                pieces.removeSubrange(first...)
+                return pieces.append((unknownID, word.indices))
+            }
             pieces.append((id, start..<end))
             start = end
         }
-        return pieces
     }
 }
