@@ -93,19 +93,7 @@ extension PackedWeight {
         /// The input rows as u8 codes (with their parameters) or bf16.
         func convert(_ rows: Range<Int>) {
             guard let codes = scratch.input else { return }
-            let width = weight.inputs
-            switch weight.format {
-            case .int8:
-                guard let parameters = scratch.parameters else { return }
-                let bytes = codes.assumingMemoryBound(to: UInt8.self)
-                for r in rows {
-                    parameters[r] = RowQuantization.quantize(input.row(r), count: width, levels: weight.activationLevels,
-                                                             into: bytes + r * width)
-                }
-            case .bf16:
-                let halves = codes.assumingMemoryBound(to: UInt16.self)
-                for r in rows { BFloat16.convert(input.row(r), count: width, into: halves + r * width) }
-            }
+            for r in rows { weight.convertInput(input.row(r), row: r, into: codes, parameters: scratch.parameters) }
         }
 
         /// The raw product of `rows` × `columns`, one oneDNN call (at most `DenseProduct.maximumRows` rows).
@@ -173,15 +161,22 @@ extension PackedWeight {
         @inline(__always)
         func hand(_ row: UnsafeMutablePointer<Float>, row r: Int, to next: PackedWeight) {
             guard let codes = scratch.handoff else { return }
-            let width = weight.outputs
-            switch next.format {
-            case .int8:
-                guard let parameters = scratch.handoffParameters else { return }
-                parameters[r] = RowQuantization.quantize(row, count: width, levels: next.activationLevels,
-                                                         into: codes.assumingMemoryBound(to: UInt8.self) + r * width)
-            case .bf16:
-                BFloat16.convert(row, count: width, into: codes.assumingMemoryBound(to: UInt16.self) + r * width)
-            }
+            next.convertInput(row, row: r, into: codes, parameters: scratch.handoffParameters)
+        }
+    }
+
+    /// Input row `r` (`inputs` floats) as this weight multiplies it: u8 codes at `codes` with their
+    /// quantization in `parameters[r]`, or bf16. Serves a product's own conversion and the handoff.
+    @inline(__always)
+    fileprivate func convertInput(_ row: UnsafePointer<Float>, row r: Int, into codes: UnsafeMutableRawPointer,
+                                  parameters: UnsafeMutablePointer<RowQuantization.Parameters>?) {
+        switch format {
+        case .int8:
+            guard let parameters else { return }
+            parameters[r] = RowQuantization.quantize(row, count: inputs, levels: activationLevels,
+                                                     into: codes.assumingMemoryBound(to: UInt8.self) + r * inputs)
+        case .bf16:
+            BFloat16.convert(row, count: inputs, into: codes.assumingMemoryBound(to: UInt16.self) + r * inputs)
         }
     }
 
