@@ -78,7 +78,6 @@ public struct BertTokenizer: Sendable {
         var pieces: [(id: Int32, range: Range<Int>)] = []
         pieces.reserveCapacity(words.scalars.count)
         for index in words.ranges.indices { wordPiece.appendPieces(of: words[index], to: &pieces) }
-        tokens.reserveCapacity(tokens.count + pieces.count)
         for piece in pieces {
             tokens.append(Token(id: piece.id, start: words.origins[piece.range.lowerBound],
                                 end: words.origins[piece.range.upperBound - 1] + 1))
