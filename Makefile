@@ -66,7 +66,8 @@ EXAMPLE ?= 新华社北京电，国家主席江泽民今天在人民大会堂会
 tag-example: release
 	.build/release/ner tag --model $(MODEL) "$(EXAMPLE)"
 
-## schemathesis against /openapi.json of a real server (≥ 1,000 generated cases).
+## schemathesis against /openapi.json of the release server and default model (600 examples per
+## operation, 1,422 cases), then the check that every limit and documented error was reached.
 test-api: release
 	Tests/integration/api-fuzz.sh
 
@@ -94,7 +95,8 @@ test-serve-load: release
 bench: deps
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark $(BENCH_ARGS)
 
-## BertNER vs ONNX Runtime (plain, optimised, int8) and PyTorch on the same weights and inputs.
+## BertNER vs ONNX Runtime (plain, optimised, int8), OpenVINO (fp32, NNCF int8, bf16), CTranslate2 (fp32, int8)
+## and PyTorch on the same weights and inputs (a subset: compare.py --engines, --models, --shapes, --threads).
 bench-compare: release venv
 	$(VENV)/bin/pip install -q -r Benchmarks/compare/requirements.txt
 	$(VENV)/bin/python Benchmarks/compare/compare.py
