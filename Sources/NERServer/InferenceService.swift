@@ -35,7 +35,7 @@ struct InferenceService: Service {
                                                       "load_seconds": "\(loadTime.seconds)",
                                                       "threads": "\(pipeline.threads)",
                                                       "max_batch_tokens": "\(pipeline.maxTokensPerForward)",
-                                                      "precision": "\(pipeline.model.precision)",
+                                                      "precision": "\(pipeline.precisionSelection?.summary ?? pipeline.model.precision.rawValue)",
                                                       "kernels": "\(pipeline.model.productKernels)",
                                                       "blas": "\(kernels.summary)"])
         if let warning = kernels.warning { server.logger.warning("\(warning)") }

@@ -16,6 +16,8 @@ public struct ModelInfo: Codable, Sendable, Equatable {
     /// The precision the encoder's dense layers run in, and the kernels that run them.
     public var precision: Precision
     public var kernels: String
+    /// With `--precision auto`: every precision's time on the probe, or why it was not eligible.
+    public var precisionSelection: PrecisionSelection?
 
     package init(pipeline: NERPipeline, directory: String) {
         let config = pipeline.model.config
@@ -32,6 +34,7 @@ public struct ModelInfo: Codable, Sendable, Equatable {
         decoder = config.usesCRF ? "crf" : "argmax"
         precision = pipeline.model.precision
         kernels = pipeline.model.productKernels
+        precisionSelection = pipeline.precisionSelection
     }
 }
 

@@ -1,4 +1,5 @@
 import BertNER
+import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -27,7 +28,8 @@ public final class NERService: Sendable {
         self.configuration = configuration
         self.logger = logger
         let directory = configuration.modelDirectory, stride = configuration.stride, precision = configuration.precision
-        self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride, precision: precision) }
+        let threads = configuration.threads > 0 ? configuration.threads : ProcessInfo.processInfo.activeProcessorCount
+        self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride, precision: precision, threads: threads) }
         dictionaries = DictionaryStore(path: configuration.dictionaryPath)
         batcher = Batcher(maxWait: .milliseconds(configuration.maxWaitMilliseconds),
                           maxQueue: configuration.maxQueue, metrics: metrics)

@@ -33,8 +33,8 @@ public protocol ServerArguments: Sendable {
     var idleTimeoutSeconds: Double { get }
     /// Overlap between windows of texts longer than the model's positions, in word pieces.
     var stride: Int { get }
-    /// Precision of the encoder's dense products (the service defaults to int8: see Docs/BENCHMARKS.md).
-    var precision: Precision { get }
+    /// Precision of the encoder's dense products; `auto` (the default) measures which is fastest at load.
+    var precision: PrecisionChoice { get }
     /// A dictionary file (`word<TAB>TYPE` lines) applied to every request; reloaded on SIGHUP.
     var dictionaryPath: String? { get }
     /// Most entries one request's own `dictionary` may have (413 beyond).
@@ -60,7 +60,7 @@ public struct ServerConfiguration: ServerArguments, Codable {
     public var drainSeconds: Double = 3
     public var idleTimeoutSeconds: Double = 30
     public var stride: Int = 128
-    public var precision: Precision = .int8
+    public var precision: PrecisionChoice = .auto
     public var dictionaryPath: String?
     public var maxDictionaryEntries: Int = 1_000
     public var logLevel: String = "info"

@@ -17,7 +17,7 @@ public protocol StreamArguments: Sendable {
     /// Results repeat the input text.
     var includeText: Bool { get }
     var modelDirectory: String { get }
-    var precision: Precision { get }
+    var precision: PrecisionChoice { get }
     var threads: Int { get }
     var stride: Int { get }
     var dictionaryPath: String? { get }
@@ -58,7 +58,7 @@ public struct StreamConfiguration: StreamArguments, Codable, Equatable {
     public var kafkaPropertiesFile: String?
     public var includeText = false
     public var modelDirectory = "Weights/default"
-    public var precision = Precision.int8
+    public var precision = PrecisionChoice.auto
     public var threads = 0
     public var stride = 128
     public var dictionaryPath: String?

@@ -73,7 +73,8 @@ public final class StreamWorker: Service, Sendable {
         self.logger = logger
         self.environment = environment
         let directory = configuration.modelDirectory, stride = configuration.stride, precision = configuration.precision
-        self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride, precision: precision) }
+        let threads = configuration.threads > 0 ? configuration.threads : ProcessInfo.processInfo.activeProcessorCount
+        self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride, precision: precision, threads: threads) }
         streamMetrics = StreamMetrics(registry: metrics.registry)
         // The in-flight bound is the real queue bound: the batcher never refuses a consumed message.
         batcher = Batcher(maxWait: .milliseconds(configuration.maxWaitMilliseconds), maxQueue: configuration.maxInFlight + 1, metrics: metrics)
@@ -107,7 +108,7 @@ public final class StreamWorker: Service, Sendable {
         logger.info("consuming", metadata: [
             "brokers": "\(properties.user.scrub(configuration.brokers))", "input": "\(configuration.inputTopic)",
             "output": "\(configuration.outputTopic)", "group": "\(configuration.group)",
-            "dead_letters": "\(configuration.deadLetterTopic ?? "-")", "precision": "\(pipeline.model.precision)",
+            "dead_letters": "\(configuration.deadLetterTopic ?? "-")", "precision": "\(pipeline.precisionSelection?.summary ?? pipeline.model.precision.rawValue)",
             "delivery": "\(configuration.exactlyOnce ? "exactly-once, transactional.id \(properties.producer["transactional.id"] ?? "")" : "at-least-once")",
             "threads": "\(pipeline.threads)", "max_batch_tokens": "\(pipeline.maxTokensPerForward)",
             "kafka_properties": "\(properties.user.redacted.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })",

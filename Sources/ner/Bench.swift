@@ -54,7 +54,11 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let precision = try Precision.resolve(self.precision, default: .fp32)
+        let precision: Precision
+        switch try PrecisionChoice.resolve(self.precision.map(PrecisionChoice.fixed), default: .fixed(.fp32)) {
+        case .fixed(let fixed): precision = fixed
+        case .auto: throw ValidationError("ner bench times one precision: NER_PRECISION=auto needs --precision fp32, bf16 or int8")
+        }
         let classifier = try ModelBundle(directory: model).loadModel(precision: precision)
         let config = classifier.config
         let sequences = try inputs.map(Self.readInputs) ?? Self.randomSequences(batch: batch, length: sequenceLength, vocabulary: config.vocabSize)

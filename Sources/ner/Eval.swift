@@ -22,8 +22,8 @@ struct Eval: ParsableCommand {
     @Option(name: .long, help: "Cores one forward pass uses.")
     var threads: Int = 2
 
-    @Option(name: .long, help: Precision.help)
-    var precision: Precision?
+    @Option(name: .long, help: PrecisionChoice.help)
+    var precision: PrecisionChoice?
 
     @Option(name: .long, help: DictionaryOption.help)
     var dictionary: String?
@@ -35,7 +35,7 @@ struct Eval: ParsableCommand {
         guard let scheme = TagScheme(rawValue: format.uppercased()) else {
             throw ValidationError("--format must be bioes, bio or bmes, not '\(format)'")
         }
-        var pipeline = try NERPipeline(modelDirectory: model, precision: try Precision.resolve(precision, default: .fp32))
+        var pipeline = try NERPipeline(modelDirectory: model, precision: try PrecisionChoice.resolve(precision, default: .fixed(.fp32)))
         pipeline.threads = threads
         if let dictionary { pipeline.dictionary = try EntityDictionary(contentsOfFile: dictionary, for: pipeline) }
         let sentences = try TaggedCorpus.read(path: data)

@@ -9,8 +9,11 @@ struct Info: ParsableCommand {
     @Option(name: .long, help: "Model bundle folder (config.json, model.safetensors, vocab.txt).")
     var model: String = ModelLocation.defaultBundle
 
-    @Option(name: .long, help: Precision.help)
-    var precision: Precision?
+    @Option(name: .long, help: PrecisionChoice.help)
+    var precision: PrecisionChoice?
+
+    @Option(name: .long, help: "Cores a forward pass uses (what --precision auto times with); 0: every active processor.")
+    var threads: Int = 0
 
     @Option(name: .long, help: DictionaryOption.help)
     var dictionary: String?
@@ -19,7 +22,9 @@ struct Info: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let bundle = try ModelBundle(directory: model)
-        let classifier = try bundle.loadModel(precision: try Precision.resolve(precision, default: .fp32))
+        let pipeline = try NERPipeline(modelDirectory: model, precision: try PrecisionChoice.resolve(precision, default: .fixed(.fp32)),
+                                       threads: threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)
+        let classifier = pipeline.model
         let seconds = (clock.now - start).seconds
         let c = bundle.config
         let kernels = BLASKernels.current()
@@ -30,13 +35,12 @@ struct Info: ParsableCommand {
         vocabulary:  \(c.vocabSize) ids, max \(c.maxPositionEmbeddings) positions
         labels:      \(c.labels.joined(separator: " "))
         decoder:     \(c.usesCRF ? "CRF (Viterbi)" : "argmax")
-        precision:   \(classifier.precision) — \(classifier.productKernels)
+        precision:   \(classifier.precision) — \(classifier.productKernels)\(pipeline.precisionSelection.map { "\nchosen:      \($0.summary)" } ?? "")
         load time:   \(String(format: "%.3f", seconds)) s
         blas:        \(kernels.summary)
         """)
         kernels.warnOnStandardError()
         if let dictionary {
-            let pipeline = try NERPipeline(model: classifier, tokenizer: try BertTokenizer(bundleDirectory: model))
             let loadStart = clock.now
             let entries = try EntityDictionary(contentsOfFile: dictionary, for: pipeline)
             let size = String(format: "%.1f", Double(entries.byteCount) / 1_048_576)

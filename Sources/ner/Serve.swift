@@ -48,8 +48,8 @@ struct Serve: AsyncParsableCommand, ServerArguments {
     var idleTimeoutSeconds: Double = Environment.double("NER_IDLE_TIMEOUT_SECONDS") ?? defaults.idleTimeoutSeconds
     @Option(help: "Overlap of windows for texts longer than the model's positions, in word pieces (env NER_STRIDE).")
     var stride: Int = Environment.int("NER_STRIDE") ?? defaults.stride
-    @Option(help: "Precision of the encoder's dense products: int8 (default for the service), bf16 or fp32 (exact) (env NER_PRECISION).")
-    var precision: Precision = Precision.environment ?? defaults.precision
+    @Option(help: "Precision of the encoder's dense products: auto (default: the fastest on this CPU, measured at load), int8, bf16 or fp32 (exact) (env NER_PRECISION).")
+    var precision: PrecisionChoice = PrecisionChoice.environment ?? defaults.precision
     @Option(name: .customLong("dictionary"), help: "Dictionary file applied to every request: 'word<TAB>TYPE' forces, 'word<TAB>O' blocks; SIGHUP reloads it (env NER_DICTIONARY).")
     var dictionaryPath: String? = Environment.string("NER_DICTIONARY")
     @Option(help: "Most entries a request's own dictionary may have; more gets 413 (env NER_MAX_DICTIONARY_ENTRIES).")
@@ -58,7 +58,7 @@ struct Serve: AsyncParsableCommand, ServerArguments {
     var logLevel: String = Environment.string("NER_LOG_LEVEL") ?? defaults.logLevel
 
     func validate() throws {
-        _ = try Precision.resolve(nil, default: Self.defaults.precision)  // a misspelt NER_PRECISION is an error
+        _ = try PrecisionChoice.resolve(nil, default: Self.defaults.precision)  // a misspelt NER_PRECISION is an error
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         for (name, value) in [("--max-body-bytes", maxBodyBytes), ("--max-text-characters", maxTextCharacters),
                               ("--max-batch-items", maxBatchItems), ("--max-batch-tokens", maxBatchTokens), ("--max-queue", maxQueue),

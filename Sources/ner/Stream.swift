@@ -42,8 +42,8 @@ struct Stream: AsyncParsableCommand, StreamArguments {
     var includeText: Bool = Environment.bool("NER_INCLUDE_TEXT") ?? defaults.includeText
     @Option(name: .customLong("model"), help: "Model bundle folder (env NER_MODEL).")
     var modelDirectory: String = ModelLocation.defaultBundle
-    @Option(help: "Precision of the encoder's dense products: int8 (default here), bf16 or fp32 (env NER_PRECISION).")
-    var precision: Precision = Precision.environment ?? defaults.precision
+    @Option(help: "Precision of the encoder's dense products: auto (default: the fastest on this CPU, measured at load), int8, bf16 or fp32 (exact) (env NER_PRECISION).")
+    var precision: PrecisionChoice = PrecisionChoice.environment ?? defaults.precision
     @Option(help: "Cores one forward pass uses; 0 uses every active processor (env NER_THREADS).")
     var threads: Int = Environment.int("NER_THREADS") ?? defaults.threads
     @Option(help: "Overlap of windows for long texts, in word pieces (env NER_STRIDE).")
@@ -77,7 +77,7 @@ struct Stream: AsyncParsableCommand, StreamArguments {
     var logLevel: String = Environment.string("NER_LOG_LEVEL") ?? defaults.logLevel
 
     func validate() throws {
-        _ = try Precision.resolve(nil, default: Self.defaults.precision)
+        _ = try PrecisionChoice.resolve(nil, default: Self.defaults.precision)
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         for (name, value) in [("--input-topic", inputTopic), ("--output-topic", outputTopic), ("--group", group), ("--brokers", brokers)]
         where value.trimmingCharacters(in: .whitespaces).isEmpty {

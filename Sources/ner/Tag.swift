@@ -23,8 +23,8 @@ struct Tag: ParsableCommand {
     @Option(name: .long, help: "Texts per forward pass.")
     var batchSize: Int = 32
 
-    @Option(name: .long, help: Precision.help)
-    var precision: Precision?
+    @Option(name: .long, help: PrecisionChoice.help)
+    var precision: PrecisionChoice?
 
     @Option(name: .long, help: DictionaryOption.help)
     var dictionary: String?
@@ -34,7 +34,7 @@ struct Tag: ParsableCommand {
 
     func run() throws {
         var pipeline = try NERPipeline(modelDirectory: model, stride: stride,
-                                       precision: try Precision.resolve(precision, default: .fp32))
+                                       precision: try PrecisionChoice.resolve(precision, default: .fixed(.fp32)))
         if let dictionary { pipeline.dictionary = try EntityDictionary(contentsOfFile: dictionary, for: pipeline) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

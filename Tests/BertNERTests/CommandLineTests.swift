@@ -128,6 +128,21 @@ struct CommandLineTests {
         #expect(error.contains(message), "stderr: \(error)")
     }
 
+    @Test("ner info --precision auto (or NER_PRECISION=auto) says what it chose and every precision's time; a misspelt value fails")
+    func infoReportsAutoChoice() throws {
+        let tiny = EngineFixture.root.appendingPathComponent("tiny").path
+        for (arguments, environment) in [(["--precision", "auto"], [:]), ([], ["NER_PRECISION": "auto"])] {
+            let (status, output, error) = try Self.run(["info", "--model", tiny, "--threads", "1"] + arguments, environment: environment)
+            #expect(status == 0, "\(error)")
+            let chosen = try #require(output.split(separator: "\n").first { $0.hasPrefix("chosen:") }, "\(output)")
+            #expect(chosen.contains("fastest per probe round on 1 thread (") && chosen.contains("fp32 ") && chosen.contains("int8 "), "\(chosen)")
+        }
+        let (fixed, output, _) = try Self.run(["info", "--model", tiny, "--precision", "int8"])
+        #expect(fixed == 0 && output.contains("precision:   int8") && !output.contains("chosen:"), "\(output)")
+        let (status, _, error) = try Self.run(["info", "--model", tiny], environment: ["NER_PRECISION": "fastest"])
+        #expect(status != 0 && error.contains("NER_PRECISION must be one of auto, fp32, bf16, int8, not 'fastest'"), "\(error)")
+    }
+
     @Test("ner info names the OpenBLAS kernels and the environment variable that forced them")
     func infoReportsKernels() throws {
         let (status, output, _) = try Self.run(["info", "--model", Self.model],

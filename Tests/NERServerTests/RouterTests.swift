@@ -363,6 +363,27 @@ struct RouterTests {
         }
     }
 
+    @Test("with the default precision, auto, /info says what was chosen and each precision's time on the probe")
+    func infoReportsPrecisionChoice() async throws {
+        var configuration = ServerConfiguration()
+        configuration.modelDirectory = TestSupport.repository.appendingPathComponent("Tests/Fixtures/tiny").path
+        configuration.port = 0
+        configuration.threads = 1
+        #expect(configuration.precision == .auto)
+        let service = NERService(configuration: configuration)
+        try await service.application().test(.router) { client in
+            try await T.waitUntilReady(client)
+            let info = try T.object(try await client.execute(uri: "/info", method: .get))
+            #expect((info["configuration"] as? [String: Any])?["precision"] as? String == "auto")
+            let model = try #require(info["model"] as? [String: Any])
+            let selection = try #require(model["precisionSelection"] as? [String: Any], "\(model)")
+            #expect(selection["chosen"] as? String == model["precision"] as? String && selection["threads"] as? Int == 1)
+            let trials = try #require(selection["trials"] as? [[String: Any]])
+            #expect(trials.map { $0["precision"] as? String } == ["fp32", "bf16", "int8"])
+            #expect(trials.contains { $0["precision"] as? String == "fp32" && $0["milliseconds"] is Double })
+        }
+    }
+
     @Test("GET /info, /metrics, /openapi.json, /docs and / answer with their content types")
     func documents() async throws {
         try await T.service().application().test(.router) { client in

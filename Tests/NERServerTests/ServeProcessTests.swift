@@ -26,11 +26,14 @@ extension ProcessTests {
             let port: Int
             private let errors = Pipe()
 
-            /// `environment` is added to this process's (an empty value removes a variable).
+            /// `environment` is added to this process's (an empty value removes a variable). The
+            /// precision is int8 unless `environment` or `arguments` say otherwise: the service's
+            /// default, `auto`, times every precision at load, seconds in a debug build.
             init(arguments: [String], environment: [String: String] = [:], defaultArguments: Bool = true) throws {
                 process.executableURL = ServeProcessTests.binary
                 process.arguments = ["serve"] + (defaultArguments ? ["--host", "127.0.0.1", "--port", "0", "--model", TestSupport.modelDirectory] : []) + arguments
-                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.filter { !$0.value.isEmpty }
+                process.environment = ProcessInfo.processInfo.environment.merging(["NER_PRECISION": "int8"]) { $1 }
+                    .merging(environment) { $1 }.filter { !$0.value.isEmpty }
                 let output = Pipe()
                 process.standardOutput = output
                 process.standardError = errors

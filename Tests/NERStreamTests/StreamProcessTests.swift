@@ -21,7 +21,10 @@ struct StreamProcessTests {
             FileManager.default.createFile(atPath: log.path, contents: nil)
             process.executableURL = Support.binary
             process.arguments = ["stream"] + arguments
-            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NER_") }.merging(environment) { $1 }
+            // int8 unless the test says otherwise: the default, `auto`, times every precision at
+            // load, seconds in a debug build.
+            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NER_") }
+                .merging(["NER_PRECISION": "int8"]) { $1 }.merging(environment) { $1 }
             let output = Pipe()
             process.standardOutput = output
             // A file, not a pipe: librdkafka's debug logs would fill a pipe nobody reads.

@@ -13,9 +13,4 @@ public enum Precision: String, Sendable, Equatable, CaseIterable, Codable, Custo
     case int8
 
     public var description: String { rawValue }
-
-    /// Parses `fp32`, `bf16` or `int8` (flags, `NER_PRECISION`).
-    public init?(argument: String) {
-        self.init(rawValue: argument.lowercased())
-    }
 }

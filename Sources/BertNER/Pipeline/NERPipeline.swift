@@ -27,12 +27,42 @@ public struct NERPipeline: Sendable {
     /// batcher never packs sequences of two different models into one forward pass.
     package var identity: ObjectIdentifier { ObjectIdentifier(workspaces) }
 
+    /// What `PrecisionChoice.auto` measured when this pipeline loaded (nil for a fixed precision).
+    public private(set) var precisionSelection: PrecisionSelection?
+
     /// Loads the model and tokenizer from a bundle folder. `stride` is the overlap (in word pieces)
     /// between consecutive windows of a long text; `precision` that of the encoder's dense layers.
     public init(modelDirectory: String, stride: Int = 128, precision: Precision = .fp32) throws {
+        try self.init(modelDirectory: modelDirectory, stride: stride, precision: .fixed(precision))
+    }
+
+    /// Loads a bundle folder with a fixed precision, or with `.auto` the one that measures fastest
+    /// on this CPU at `threads` cores within the accuracy bound (`precisionSelection` says what was
+    /// measured). `threads` also becomes the pipeline's `threads`.
+    public init(modelDirectory: String, stride: Int = 128, precision: PrecisionChoice,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        try self.init(modelDirectory: modelDirectory, stride: stride, precision: precision, threads: threads, selector: PrecisionSelector())
+    }
+
+    /// `selector` decides `.auto` (tests give it a measurement that makes one precision slow).
+    init(modelDirectory: String, stride: Int, precision: PrecisionChoice, threads: Int, selector: PrecisionSelector) throws {
         let bundle = try ModelBundle(directory: modelDirectory)
-        try self.init(model: try bundle.loadModel(precision: precision), tokenizer: try BertTokenizer(bundleDirectory: modelDirectory),
-                      configPath: bundle.configPath, vocabularyPath: bundle.vocabularyPath, stride: stride)
+        let tokenizer = try BertTokenizer(bundleDirectory: modelDirectory)
+        let model: TokenClassifier, selection: PrecisionSelection?
+        switch precision {
+        case .fixed(let fixed):
+            (model, selection) = (try bundle.loadModel(precision: fixed), nil)
+        case .auto:
+            // The tokenizer is checked against the model before anything is timed.
+            guard tokenizer.vocabulary.count <= bundle.config.vocabSize else {
+                throw ModelLoadingError.vocabularyMismatch(path: bundle.vocabularyPath, tokens: tokenizer.vocabulary.count,
+                                                           vocabSize: bundle.config.vocabSize, configPath: bundle.configPath)
+            }
+            (model, selection) = try selector.select(bundle: bundle, tokenizer: tokenizer, threads: threads)
+        }
+        try self.init(model: model, tokenizer: tokenizer, configPath: bundle.configPath, vocabularyPath: bundle.vocabularyPath, stride: stride)
+        self.threads = max(1, threads)
+        precisionSelection = selection
     }
 
     /// `configPath` and `vocabularyPath` only name the files in error messages.
