@@ -20,6 +20,8 @@ import time
 import numpy as np
 import onnxruntime as ort
 
+from compare import cpu_line
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORK = os.path.join(ROOT, "Benchmarks", ".work")
 
@@ -33,6 +35,7 @@ def main():
     args = p.parse_args()
     # As compare.py: OpenBLAS picks its own kernels (see Docs/BENCHMARKS.md, "OpenBLAS kernels").
     environment = {k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS_")}
+    print(cpu_line(), flush=True)
     for spec in args.shapes.split(","):
         model, shape, threads = spec.split(":")
         batch, length = map(int, shape.split("x"))

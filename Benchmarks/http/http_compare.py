@@ -36,7 +36,7 @@ import warnings
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "compare"))
-import compare  # noqa: E402  (ONNX export, idle wait, machine info; puts tools/ on sys.path)
+import compare  # noqa: E402  (ONNX export, idle wait, machine info, CPU line; puts tools/ on sys.path)
 from nerlib.data import read_char_tag_file  # noqa: E402
 
 WORK = os.path.join(compare.WORK, "http")
@@ -311,7 +311,7 @@ def agreement(texts, ours, theirs):
 
 
 def table(ours, peer):
-    lines = ["| concurrency (wrk threads) | BertNER req/s | FastAPI+ORT req/s | req/s BertNER ÷ peer "
+    lines = [compare.cpu_line(), "", "| concurrency (wrk threads) | BertNER req/s | FastAPI+ORT req/s | req/s BertNER ÷ peer "
              "| BertNER p50 / p99 ms | FastAPI+ORT p50 / p99 ms | errors BertNER / peer "
              "| peak RSS MiB BertNER / peer | other CPU before / 1-min load | ratio per round |",
              "|---|---|---|---|---|---|---|---|---|---|"]
