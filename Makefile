@@ -7,7 +7,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MODEL ?= $(if $(wildcard Weights/default/model.safetensors),Weights/default,Tests/Fixtures/tiny)
 
-.PHONY: run tag-example bench-compare bench-http bench-dictionary test test-deploy test-api test-browser test-cluster test-stream test-serve-load docs fuzz test-tools build release deps venv fixtures bench eval clean
+.PHONY: run tag-example bench-compare bench-http bench-dictionary test examples test-deploy test-api test-browser test-cluster test-stream test-serve-load docs fuzz test-tools build release deps venv fixtures bench eval clean
 
 ## Install OpenBLAS (headers + pkg-config file; fp32), oneDNN (int8/bf16) and librdkafka (`ner stream`)
 ## when they are missing.
@@ -39,6 +39,12 @@ release: deps
 
 test: deps test-deploy
 	$(SWIFT) test
+
+## The README's and the DocC article's Swift examples (Examples/), run from the repository root;
+## the suite runs them too (ExamplesTests).
+examples: deps
+	$(SWIFT) run -c release $(CPU_FLAGS) readme-example
+	$(SWIFT) run -c release $(CPU_FLAGS) getting-started
 
 ## Dockerfile (hadolint) and Kubernetes manifests (schemas of Kubernetes 1.37, strict; plus
 ## cross-object consistency) — part of `make test`.

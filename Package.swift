@@ -90,10 +90,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The Swift examples of README.md and the DocC article, verbatim, as programs an embedder
+        // would write (no product: they are not part of the package's interface). ExamplesTests
+        // checks that the documents' examples are these files, and runs them.
+        .executableTarget(name: "readme-example", dependencies: ["BertNER"], path: "Examples/readme-example"),
+        .executableTarget(name: "getting-started", dependencies: ["BertNER"], path: "Examples/getting-started"),
         .testTarget(
             name: "BertNERTests",
-            // `ner` is listed so that the CLI tests find a freshly built binary next to the tests.
-            dependencies: ["BertNER", "ner"]
+            // The executables are listed so that the CLI and example tests find fresh binaries next to the tests.
+            dependencies: ["BertNER", "ner", "readme-example", "getting-started"]
         ),
         .testTarget(
             name: "NERStreamTests",

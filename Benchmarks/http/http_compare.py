@@ -14,7 +14,8 @@ req/s) and write everything to Benchmarks/.work/http-results.json.
 The peer (Benchmarks/peers/fastapi_ort.py) runs uvicorn with 2 workers, ORT intra-op threads 1 per
 worker, on an ONNX graph that compare.py exports for the default model (re-exported here with
 compare.py's own functions, as compare.py does on every run): by default ORT's dynamic int8 graph
-against `ner serve --precision int8` (the service's default); `--precision fp32 --peer-graph
+against `ner serve --precision auto` (the service's default: the fastest precision on this CPU,
+measured at load; int8 on AVX-512 VNNI machines); `--precision fp32 --peer-graph
 ort-optimised` compares the fp32 engines. `ner serve` runs without the
 environment's OPENBLAS_* variables, as in compare.py (--keep-openblas-env keeps them).
 """
@@ -364,7 +365,7 @@ def main():
     p.add_argument("--rounds", type=int, default=1,
                    help="runs of each server, alternating which goes first; medians are reported with each round's ratio")
     p.add_argument("--agreement-sentences", type=int, default=50)
-    p.add_argument("--precision", default="int8", choices=["fp32", "bf16", "int8"], help="ner serve --precision (its default: int8)")
+    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "int8"], help="ner serve --precision (its default: auto)")
     p.add_argument("--peer-graph", default="ort-int8", choices=["ort-int8", "ort-int8-pc", "ort-optimised"],
                    help="the peer's ONNX graph: dynamic int8 (default, the like-for-like peer of --precision int8) or fp32 optimised")
     p.add_argument("--workers", type=int, default=2, help="uvicorn workers of the peer")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How the precision of the encoder's dense products is decided when a model loads.
 ///
@@ -51,7 +52,8 @@ public struct PrecisionSelection: Sendable, Codable, Equatable {
     public let trials: [Trial]
     /// Cores each timed pass used (the pipeline's `threads`).
     public let threads: Int
-    /// Timed rounds per precision (interleaved, so that drift of the machine hits all alike).
+    /// Rounds timed (interleaved, so that drift of the machine hits all alike); a precision half
+    /// as slow again as the fastest after two rounds is not timed further.
     public let rounds: Int
 
     /// One line for logs and `ner info`: the choice, then every precision's time or rejection.
@@ -115,8 +117,17 @@ struct PrecisionSelector {
         let together = PackedBatch(sequences: sequences), alone = PackedBatch(sequences: [sequences[0]])
         let workspace = ForwardWorkspace(threads: max(1, threads))
 
+        // Loading is single-threaded work (conversion, quantization, packing), so the precisions
+        // load side by side on the cores the timing is about to use anyway.
+        let loads = Mutex<[Precision: Result<TokenClassifier, any Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: Precision.allCases.count) { index in
+            let precision = Precision.allCases[index]
+            let loaded = Result { try bundle.loadModel(precision: precision) }
+            loads.withLock { $0[precision] = loaded }
+        }
+        let models = loads.withLock { $0 }
         // fp32 is the reference of the accuracy check, and always eligible: the choice never fails.
-        let reference = try bundle.loadModel(precision: .fp32)
+        guard let reference = try models[.fp32]?.get() else { preconditionFailure("every precision was loaded") }
         let referenceLogits = try reference.logits(together, workspace: workspace)
         let referencePaths = reference.decode(referenceLogits)
 
@@ -126,7 +137,8 @@ struct PrecisionSelector {
         for precision in Precision.allCases {
             let model: TokenClassifier
             do {
-                model = precision == .fp32 ? reference : try bundle.loadModel(precision: precision)
+                guard let loaded = try models[precision]?.get() else { preconditionFailure("every precision was loaded") }
+                model = loaded
             } catch ModelLoadingError.precisionUnavailable(_, let reason) {
                 rejections[precision] = "unavailable: \(reason)"
                 continue
@@ -149,13 +161,21 @@ struct PrecisionSelector {
             _ = try measure(candidate.model, alone, workspace)
         }
         var samples = [[Duration]](repeating: [], count: eligible.count)
+        var timing = Set(eligible.indices)
         let clock = ContinuousClock(), started = clock.now
         var rounds = 0
         while rounds < minimumRounds || (rounds < maximumRounds && clock.now - started < budget) {
-            for (index, candidate) in eligible.enumerated() {
-                samples[index].append(try measure(candidate.model, alone, workspace) + measure(candidate.model, together, workspace))
+            for index in eligible.indices where timing.contains(index) {
+                let model = eligible[index].model
+                samples[index].append(try measure(model, alone, workspace) + measure(model, together, workspace))
             }
             rounds += 1
+            // From the second round, a precision whose best round is half as slow again as another's
+            // best cannot win (noise does not cost a core 50 % twice): it stops being timed, which
+            // spares start-up most of fp32's rounds on CPUs where int8 is several times faster.
+            if rounds >= 2, let fastest = timing.map({ samples[$0].min() ?? .zero }).min() {
+                timing = timing.filter { (samples[$0].min() ?? .zero) <= fastest * 1.5 }
+            }
         }
         let medians = samples.map { $0.sorted()[$0.count / 2] }
         let best = medians.indices.min { medians[$0] < medians[$1] } ?? 0
