@@ -59,6 +59,7 @@ public struct NERPipeline: Sendable {
                                                            vocabSize: bundle.config.vocabSize, configPath: bundle.configPath)
             }
             (model, selection) = try selector.select(bundle: bundle, tokenizer: tokenizer, threads: threads)
+            FreedMemory.release()  // the precisions not kept
         }
         try self.init(model: model, tokenizer: tokenizer, configPath: bundle.configPath, vocabularyPath: bundle.vocabularyPath, stride: stride)
         self.threads = max(1, threads)
