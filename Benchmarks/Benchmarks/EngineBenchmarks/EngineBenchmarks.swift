@@ -32,11 +32,11 @@ let benchmarks: @Sendable () -> Void = {
     forwardBenchmark("one base-geometry layer (fixture) 1×128 · \(threads) threads", model: Models.baseLayer,
                      shape: Shape(batch: 1, length: 128), threads: threads)
 
-    // Why `GEMM.WeightLayout.preferred` picks what it picks: each dense shape of the default model
+    // Why `GEMM.WeightOrientation.preferred` picks what it picks: each dense shape of the default model
     // and BERT-base at 32 and 128 rows, single-threaded, in both weight layouts.
     for (rows, inputs, outputs) in [(32, 256, 768), (32, 256, 1024), (32, 1024, 256), (128, 1024, 256),
                                     (32, 768, 3072), (32, 3072, 768), (128, 3072, 768), (128, 256, 13)] {
-        for layout in [GEMM.WeightLayout.outputMajor, .inputMajor] {
+        for layout in [GEMM.WeightOrientation.outputMajor, .inputMajor] {
             layoutBenchmark(rows: rows, inputs: inputs, outputs: outputs, layout: layout)
         }
     }
@@ -82,7 +82,7 @@ func forwardBenchmark(_ name: String, model: TokenClassifier, shape: Shape, thre
 
 /// One dense layer `[rows, inputs] → [rows, outputs]` through `GEMM.linear` with the weight in `layout`
 /// (values are irrelevant to the timing), on the calling thread with OpenBLAS single-threaded.
-func layoutBenchmark(rows: Int, inputs: Int, outputs: Int, layout: GEMM.WeightLayout) {
+func layoutBenchmark(rows: Int, inputs: Int, outputs: Int, layout: GEMM.WeightOrientation) {
     Benchmark("sgemm \(rows)×\(inputs)→\(outputs) weight \(layout)") { benchmark in
         BLASThreads.set(1)
         let (weightRows, weightColumns) = layout == .outputMajor ? (outputs, inputs) : (inputs, outputs)

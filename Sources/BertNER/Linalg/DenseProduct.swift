@@ -39,7 +39,7 @@ package struct DenseProduct: @unchecked Sendable {
     }
 
     /// How the weights are laid out in memory.
-    package enum WeightLayout: Hashable, Sendable {
+    package enum WeightPacking: Hashable, Sendable {
         /// `Format.blockedTag`, reordered once at load (the fast brgemm kernels).
         case blocked
         /// Hugging Face's `[out, in]` rows as they are, for CPUs whose kernels (`gemm:jit`) take no blocked layout.
@@ -48,7 +48,7 @@ package struct DenseProduct: @unchecked Sendable {
 
     package struct Shape: Hashable, Sendable {
         var format: Format
-        var layout: WeightLayout
+        var layout: WeightPacking
         var rows: Int
         var inner: Int
         var columns: Int
@@ -144,7 +144,7 @@ package struct DenseProduct: @unchecked Sendable {
     }
 
     /// `[inner, columns]` weights: blocked, or Hugging Face's rows (`ba`: each column's `inner` values contiguous).
-    static func weightDescriptor(_ format: Format, layout: WeightLayout, inner: Int, columns: Int) throws(OneDNN.Failure) -> dnnl_memory_desc_t {
+    static func weightDescriptor(_ format: Format, layout: WeightPacking, inner: Int, columns: Int) throws(OneDNN.Failure) -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
         let dims: [Int64] = [Int64(inner), Int64(columns)]
         let tag = layout == .blocked ? format.blockedTag : dnnl_ba

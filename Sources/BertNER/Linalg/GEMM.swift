@@ -2,8 +2,9 @@ import COpenBLAS
 
 /// Matrix products, all through OpenBLAS `cblas_sgemm` (row-major).
 @_spi(Engine) public enum GEMM {
-    /// How a linear layer's weight is laid out in memory for `linear`.
-    public enum WeightLayout: Sendable {
+    /// Which way round a linear layer's fp32 weight is stored for `linear` (oneDNN's packed weights
+    /// have their own `DenseProduct.WeightPacking`).
+    public enum WeightOrientation: Sendable {
         /// `[out, in]`, Hugging Face's layout: multiplied as `x · Wᵀ`.
         case outputMajor
         /// `[in, out]`, a transposed copy: multiplied as `x · W`.
@@ -13,14 +14,14 @@ import COpenBLAS
         /// longer than the output: `[32, 1024] · [1024, 256]` runs at 53 GFLOP/s as `x · Wᵀ` and
         /// 86 GFLOP/s as `x · W` (BERT's output dense, the classifier); for `in ≤ out` (QKV,
         /// intermediate) `x · Wᵀ` is as fast or faster. `make bench BENCH_ARGS="--filter sgemm.*"` times both layouts.
-        public static func preferred(inputs: Int, outputs: Int) -> WeightLayout {
+        public static func preferred(inputs: Int, outputs: Int) -> WeightOrientation {
             inputs > outputs ? .inputMajor : .outputMajor
         }
     }
 
     /// One column block of a linear layer: `output[:, columns] = activation(input · Wᵀ[:, columns] + bias[columns])`.
     /// Input `[n, in]`, `weight` in `layout`, bias `[out]`, output `[n, out]`.
-    public static func linear(_ input: MatrixSlice, weight: Matrix, layout: WeightLayout, bias: [Float],
+    public static func linear(_ input: MatrixSlice, weight: Matrix, layout: WeightOrientation, bias: [Float],
                               activation: Activation? = nil, into output: MatrixSlice, columns: Range<Int>) {
         let (inputs, outputs) = layout == .outputMajor ? (weight.columns, weight.rows) : (weight.rows, weight.columns)
         precondition(input.columns == inputs, "linear: input width \(input.columns) ≠ weight \(inputs)")

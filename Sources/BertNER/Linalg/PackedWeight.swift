@@ -8,7 +8,7 @@ import CDNNL
 /// `zp · Σₖ q[n, k]`; `columnSums` lets the epilogue take it out.
 package final class PackedWeight: @unchecked Sendable {
     package let format: DenseProduct.Format
-    package let layout: DenseProduct.WeightLayout
+    package let layout: DenseProduct.WeightPacking
     package let inputs: Int
     package let outputs: Int
     /// int8: the scale of each output channel (empty for bf16).
@@ -43,11 +43,11 @@ package final class PackedWeight: @unchecked Sendable {
         }
 
         // The blocked layout where this CPU has a brgemm kernel for it, else the plain one.
-        let probe = { (layout: DenseProduct.WeightLayout) throws(OneDNN.Failure) -> DenseProduct in
+        let probe = { (layout: DenseProduct.WeightPacking) throws(OneDNN.Failure) -> DenseProduct in
             try DenseProduct.cached(.init(format: format, layout: layout, rows: DenseProduct.rowMultiple,
                                           inner: weight.columns, columns: weight.rows))
         }
-        var chosen = (DenseProduct.WeightLayout.blocked, try? probe(.blocked))
+        var chosen = (DenseProduct.WeightPacking.blocked, try? probe(.blocked))
         if chosen.1 == nil || chosen.1?.kernel.hasPrefix("ref") == true {
             chosen = (.plain, try probe(.plain))
         }

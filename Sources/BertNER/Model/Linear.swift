@@ -1,7 +1,7 @@
 /// A dense layer `y = x · Wᵀ + b` with Hugging Face's `[out, in]` weight layout (`nn.Linear`).
 ///
 /// In fp32 the weight is kept in whichever layout OpenBLAS multiplies fastest for the layer's
-/// shape (`GEMM.WeightLayout.preferred`); in int8 or bf16 it is a `PackedWeight` for oneDNN, and
+/// shape (`GEMM.WeightOrientation.preferred`); in int8 or bf16 it is a `PackedWeight` for oneDNN, and
 /// the fp32 copy is dropped.
 package struct Linear: Sendable {
     package let bias: [Float]
@@ -11,7 +11,7 @@ package struct Linear: Sendable {
 
     enum Kernel: Sendable {
         /// The weight as `GEMM.linear` consumes it: `[out, in]` or its transpose `[in, out]`.
-        case fp32(Matrix, GEMM.WeightLayout)
+        case fp32(Matrix, GEMM.WeightOrientation)
         case packed(PackedWeight)
     }
 
@@ -36,7 +36,7 @@ package struct Linear: Sendable {
 
     /// `weight` is `[out, in]`.
     package init(weight: Matrix, bias: [Float]) {
-        let layout = GEMM.WeightLayout.preferred(inputs: weight.columns, outputs: weight.rows)
+        let layout = GEMM.WeightOrientation.preferred(inputs: weight.columns, outputs: weight.rows)
         self.init(kernel: .fp32(layout == .outputMajor ? weight : weight.transposed(), layout),
                   inputs: weight.columns, outputs: weight.rows, bias: bias)
     }
@@ -91,7 +91,7 @@ package struct Linear: Sendable {
         }
     }
 
-    private func forward(_ input: MatrixSlice, weight: Matrix, layout: GEMM.WeightLayout, into output: MatrixSlice,
+    private func forward(_ input: MatrixSlice, weight: Matrix, layout: GEMM.WeightOrientation, into output: MatrixSlice,
                          pool: ComputePool, activation: Activation?) {
         let byRows = pool.splitsRows(input.rows)
         pool.run(parts: byRows ? pool.rowParts(input.rows, minimumRows: 16) : pool.columnParts(outputs),
@@ -103,7 +103,7 @@ package struct Linear: Sendable {
     private struct Blocks: ParallelWork {
         let linear: Linear
         let weight: Matrix
-        let layout: GEMM.WeightLayout
+        let layout: GEMM.WeightOrientation
         let input: MatrixSlice
         let output: MatrixSlice
         let activation: Activation?
