@@ -91,8 +91,9 @@ struct PrecisionSelector {
     var maximumRounds = 15
     var budget: Duration = .milliseconds(60)
 
-    /// Measured on the default model: int8 0.3–0.4 % (7-bit activations on CPUs without VNNI about
-    /// twice that), bf16 0.05 %; a wrong scale or zero point gives tens of percent.
+    /// On the default model's probe (`/info` → `model.precisionSelection`): int8 0.8 %, 1.6 % with
+    /// the 7-bit activations of CPUs without VNNI (`ONEDNN_MAX_CPU_ISA=AVX2`), bf16 0.1 %. A wrong
+    /// scale, zero point or panel offset moves logits of magnitude ~10 by several units (PrecisionTests).
     var relativeErrorBound = 0.03
     /// int8 and bf16 agree with fp32 on every probe token of the default model.
     var agreementBound = 0.98
