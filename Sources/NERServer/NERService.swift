@@ -1,5 +1,4 @@
 import BertNER
-import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -28,7 +27,7 @@ public final class NERService: Sendable {
         self.configuration = configuration
         self.logger = logger
         let directory = configuration.modelDirectory, stride = configuration.stride, precision = configuration.precision
-        let threads = configuration.threads > 0 ? configuration.threads : ProcessInfo.processInfo.activeProcessorCount
+        let threads = configuration.threads
         self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride, precision: precision, threads: threads) }
         dictionaries = DictionaryStore(path: configuration.dictionaryPath)
         batcher = Batcher(maxWait: .milliseconds(configuration.maxWaitMilliseconds),

@@ -73,7 +73,7 @@ public final class StreamWorker: Service, Sendable {
         self.logger = logger
         self.environment = environment
         let directory = configuration.modelDirectory, stride = configuration.stride, precision = configuration.precision
-        let threads = configuration.threads > 0 ? configuration.threads : ProcessInfo.processInfo.activeProcessorCount
+        let threads = configuration.threads
         self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride, precision: precision, threads: threads) }
         streamMetrics = StreamMetrics(registry: metrics.registry)
         // The in-flight bound is the real queue bound: the batcher never refuses a consumed message.

@@ -21,15 +21,14 @@ struct Info: ParsableCommand {
     func run() throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let bundle = try ModelBundle(directory: model)
         let pipeline = try NERPipeline(modelDirectory: model, precision: try PrecisionChoice.resolve(precision, default: .fixed(.fp32)),
-                                       threads: threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)
+                                       threads: threads)
         let classifier = pipeline.model
         let seconds = (clock.now - start).seconds
-        let c = bundle.config
+        let c = classifier.config
         let kernels = BLASKernels.current()
         print("""
-        model:       \(bundle.directory)
+        model:       \(model)
         geometry:    \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, \
         intermediate \(c.intermediateSize), \(c.hiddenActivation.rawValue)
         vocabulary:  \(c.vocabSize) ids, max \(c.maxPositionEmbeddings) positions

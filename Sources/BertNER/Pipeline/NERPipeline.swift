@@ -38,9 +38,8 @@ public struct NERPipeline: Sendable {
 
     /// Loads a bundle folder with a fixed precision, or with `.auto` the one that measures fastest
     /// on this CPU at `threads` cores within the accuracy bound (`precisionSelection` says what was
-    /// measured). `threads` also becomes the pipeline's `threads`.
-    public init(modelDirectory: String, stride: Int = 128, precision: PrecisionChoice,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    /// measured). `threads` also becomes the pipeline's `threads`; 0 means every active processor.
+    public init(modelDirectory: String, stride: Int = 128, precision: PrecisionChoice, threads: Int = 0) throws {
         try self.init(modelDirectory: modelDirectory, stride: stride, precision: precision, threads: threads, selector: PrecisionSelector())
     }
 
@@ -48,33 +47,26 @@ public struct NERPipeline: Sendable {
     init(modelDirectory: String, stride: Int, precision: PrecisionChoice, threads: Int, selector: PrecisionSelector) throws {
         let bundle = try ModelBundle(directory: modelDirectory)
         let tokenizer = try BertTokenizer(bundleDirectory: modelDirectory)
+        // Checked before any precision is loaded and timed.
+        try Self.checkVocabulary(of: tokenizer, against: bundle.config, vocabularyPath: bundle.vocabularyPath, configPath: bundle.configPath)
+        let threads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
         let model: TokenClassifier, selection: PrecisionSelection?
         switch precision {
         case .fixed(let fixed):
             (model, selection) = (try bundle.loadModel(precision: fixed), nil)
         case .auto:
-            // The tokenizer is checked against the model before anything is timed.
-            guard tokenizer.vocabulary.count <= bundle.config.vocabSize else {
-                throw ModelLoadingError.vocabularyMismatch(path: bundle.vocabularyPath, tokens: tokenizer.vocabulary.count,
-                                                           vocabSize: bundle.config.vocabSize, configPath: bundle.configPath)
-            }
             (model, selection) = try selector.select(bundle: bundle, tokenizer: tokenizer, threads: threads)
             FreedMemory.release()  // the precisions not kept
         }
         try self.init(model: model, tokenizer: tokenizer, configPath: bundle.configPath, vocabularyPath: bundle.vocabularyPath, stride: stride)
-        self.threads = max(1, threads)
+        self.threads = threads
         precisionSelection = selection
     }
 
     /// `configPath` and `vocabularyPath` only name the files in error messages.
     public init(model: TokenClassifier, tokenizer: BertTokenizer, configPath: String = "config.json",
                 vocabularyPath: String = "vocab.txt", stride: Int = 128) throws {
-        // Every id the tokenizer can emit must have an embedding row; checked here, once, rather
-        // than failing each request that happens to contain a token past the table.
-        guard tokenizer.vocabulary.count <= model.config.vocabSize else {
-            throw ModelLoadingError.vocabularyMismatch(path: vocabularyPath, tokens: tokenizer.vocabulary.count,
-                                                       vocabSize: model.config.vocabSize, configPath: configPath)
-        }
+        try Self.checkVocabulary(of: tokenizer, against: model.config, vocabularyPath: vocabularyPath, configPath: configPath)
         let labels = model.config.labels
         let scheme = model.config.tagScheme ?? TagScheme(inferringFrom: labels)
         tags = try labels.map { label in
@@ -90,6 +82,16 @@ public struct NERPipeline: Sendable {
         self.scheme = scheme
         spanLabels = SpanLabels(scheme: scheme, labels: tags)
         windowing = Windowing(capacity: model.config.maxPositionEmbeddings - 2, stride: stride)
+    }
+
+    /// Every id the tokenizer can emit must have an embedding row; checked at load, once, rather
+    /// than failing each request that happens to contain a token past the table.
+    private static func checkVocabulary(of tokenizer: BertTokenizer, against config: BertConfig, vocabularyPath: String,
+                                        configPath: String) throws {
+        guard tokenizer.vocabulary.count <= config.vocabSize else {
+            throw ModelLoadingError.vocabularyMismatch(path: vocabularyPath, tokens: tokenizer.vocabulary.count,
+                                                       vocabSize: config.vocabSize, configPath: configPath)
+        }
     }
 
     /// The entity types the model can produce, in label order.
