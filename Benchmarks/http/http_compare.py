@@ -1,23 +1,24 @@
 #!/usr/bin/env python3
-"""`ner serve` against a FastAPI + ONNX Runtime server on the same model, over HTTP, with wrk.
+"""`ner serve` against FastAPI servers of the same model (ONNX Runtime int8, OpenVINO int8), over HTTP, with wrk.
 
   make bench-http               (= .venv/bin/python Benchmarks/http/http_compare.py)
   .venv/bin/python Benchmarks/http/http_compare.py --seconds 2     (a smoke run)
 
-For each server in turn (never both at once; `--rounds N` alternates them N times): start it and time process start → first
+For each server in turn (never two at once; `--rounds N` alternates their order N times): start it and time process start → first
 `GET /ready` 200 (cold start); ask it for the entities of ~50 MSRA test sentences; then, at each
 concurrency level, wait for an idle CPU and run wrk (threads = min(c, 2)) POSTing varied MSRA test
 sentences to /ner, while sampling the summed VmRSS of the server's process tree every 100 ms;
-stop it. Then check both gave the same entity spans, print a markdown table (BertNER ÷ peer for
-req/s) and write everything to Benchmarks/.work/http-results.json.
+stop it. Then check each peer gave the same entity spans as BertNER, print a markdown table per
+peer (BertNER ÷ peer for req/s) and write everything to Benchmarks/.work/http-results.json.
 
-The peer (Benchmarks/peers/fastapi_ort.py) runs uvicorn with 2 workers, ORT intra-op threads 1 per
-worker, on an ONNX graph that compare.py exports for the default model (re-exported here with
-compare.py's own functions, as compare.py does on every run): by default ORT's dynamic int8 graph
-against `ner serve --precision auto` (the service's default: the fastest precision on this CPU,
-measured at load; int8 on AVX-512 VNNI machines); `--precision fp32 --peer-graph
-ort-optimised` compares the fp32 engines. `ner serve` runs without the
-environment's OPENBLAS_* variables, as in compare.py (--keep-openblas-env keeps them).
+A peer (Benchmarks/peers/fastapi_peer.py) runs uvicorn with 2 workers, 1 inference thread per
+worker, on a graph that compare.py makes for the default model (re-made here with compare.py's own
+functions, as compare.py does on every run). `--peer-graph` lists them: by default ORT's dynamic
+int8 graph and OpenVINO's NNCF static int8 IR (calibrated on MSRA train sentences), against `ner
+serve --precision auto` (the service's default: the fastest precision on this CPU, measured at
+load; int8 on AVX-512 VNNI machines); `--precision fp32 --peer-graph ort-optimised,openvino-fp32`
+compares the fp32 engines. `ner serve` runs without the environment's OPENBLAS_* variables, as in
+compare.py (--keep-openblas-env keeps them).
 """
 import argparse
 import json
@@ -42,7 +43,7 @@ from nerlib.data import read_char_tag_file  # noqa: E402
 
 WORK = os.path.join(compare.WORK, "http")
 MSRA_TEST = os.path.join(ROOT, "..", "shared", "data", "msra", "test.bioes")
-PEER = os.path.join(ROOT, "Benchmarks", "peers", "fastapi_ort.py")
+PEER = os.path.join(ROOT, "Benchmarks", "peers", "fastapi_peer.py")
 LUA = os.path.join(HERE, "post_ner.lua")
 # Used for the load only when the MSRA test file is absent (the agreement check is skipped then).
 FALLBACK_TEXTS = ["新华社北京电，国家主席江泽民今天在人民大会堂会见了美国总统克林顿。",
@@ -70,12 +71,29 @@ def ensure_wrk():
                    env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
-def peer_onnx(graph):
-    """The ORT-optimised fp32 ONNX of the default model, made by compare.py's own functions."""
+# The graphs a peer can serve, and what its column is called.
+PEER_GRAPHS = {"ort-int8": "FastAPI+ORT-int8", "ort-int8-pc": "FastAPI+ORT-int8-pc", "ort-optimised": "FastAPI+ORT-fp32",
+               "openvino-int8": "FastAPI+OpenVINO-int8", "openvino-fp32": "FastAPI+OpenVINO-fp32"}
+
+
+def peer_graphs(graphs):
+    """{graph: path} of the default model's ONNX graphs and OpenVINO IRs, made by compare.py's own
+    functions. OpenVINO's int8 calibrates on MSRA train sentences, or, without them, on the load's
+    built-in sentences."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.onnx's tracer warnings say nothing about this model
         model, bundle = compare.default_model()
-        return compare.export_onnx(model, os.path.dirname(bundle))[graph]
+        folder = os.path.dirname(bundle)
+        paths = dict(compare.export_onnx(model, folder))
+        if any(g.startswith("openvino-") for g in graphs):
+            with open(os.path.join(bundle, "tokenizer_config.json"), encoding="utf-8") as f:
+                tokenizer = compare.tokenizer_for(os.path.join(bundle, "vocab.txt"),
+                                                  do_lower_case=json.load(f).get("do_lower_case", True))
+            fallback = [compare.np.array([[tokenizer.cls_token_id] + tokenizer(t, add_special_tokens=False)["input_ids"]
+                                          + [tokenizer.sep_token_id]]) for t in FALLBACK_TEXTS]
+            compare.openvino_models(compare.plain_onnx(model, folder), folder, compare.calibration(bundle, fallback))
+            paths.update({f"openvino-{p}": os.path.join(folder, "openvino", f"{p}.xml") for p in ("fp32", "int8")})
+        return {g: paths[g] for g in graphs}
 
 
 def load_texts(path):
@@ -311,9 +329,9 @@ def agreement(texts, ours, theirs):
             "max_abs_score_diff": round(score_delta, 6), "examples_of_differences": differing}
 
 
-def table(ours, peer):
-    lines = [compare.cpu_line(), "", "| concurrency (wrk threads) | BertNER req/s | FastAPI+ORT req/s | req/s BertNER ÷ peer "
-             "| BertNER p50 / p99 ms | FastAPI+ORT p50 / p99 ms | errors BertNER / peer "
+def table(ours, peer, label):
+    lines = [f"| concurrency (wrk threads) | BertNER req/s | {label} req/s | req/s BertNER ÷ peer "
+             f"| BertNER p50 / p99 ms | {label} p50 / p99 ms | errors BertNER / peer "
              "| peak RSS MiB BertNER / peer | other CPU before / 1-min load | ratio per round |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for a, b in zip(ours["levels"], peer["levels"]):
@@ -329,15 +347,15 @@ def table(ours, peer):
     return "\n".join(lines)
 
 
-def summary_lines(ours, peer, agree):
+def summary_lines(ours, peer, agree, label):
     lines = [f"Cold start (process start → first /ready 200): BertNER {ours['cold_start_s']:.2f} s, "
-             f"FastAPI+ORT {peer['cold_start_s']:.2f} s (all workers ready: {peer['all_workers_ready_s']:.2f} s).",
+             f"{label} {peer['cold_start_s']:.2f} s (all workers ready: {peer['all_workers_ready_s']:.2f} s).",
              f"Peak RSS of the process tree over the whole run: BertNER {ours['peak_rss_mib']:.0f} MiB, "
-             f"FastAPI+ORT {peer['peak_rss_mib']:.0f} MiB."]
+             f"{label} {peer['peak_rss_mib']:.0f} MiB."]
     if agree is None:
         lines.append(f"Agreement: skipped ({MSRA_TEST} not found).")
     else:
-        lines.append(f"Agreement on {agree['sentences']} MSRA test sentences: {agree['identical_sentences']} with "
+        lines.append(f"Agreement with {label} on {agree['sentences']} MSRA test sentences: {agree['identical_sentences']} with "
                      f"identical entity spans; spans in both {agree['spans_in_both']}, only BertNER "
                      f"{agree['spans_only_bertner']}, only peer {agree['spans_only_peer']}; "
                      f"max |Δ score| {agree['max_abs_score_diff']:.1e}.")
@@ -366,8 +384,9 @@ def main():
                    help="runs of each server, alternating which goes first; medians are reported with each round's ratio")
     p.add_argument("--agreement-sentences", type=int, default=50)
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "int8"], help="ner serve --precision (its default: auto)")
-    p.add_argument("--peer-graph", default="ort-int8", choices=["ort-int8", "ort-int8-pc", "ort-optimised"],
-                   help="the peer's ONNX graph: dynamic int8 (default, the like-for-like peer of --precision int8) or fp32 optimised")
+    p.add_argument("--peer-graph", default="ort-int8,openvino-int8",
+                   help=f"the peers' graphs, comma-separated, from {', '.join(PEER_GRAPHS)} (default: both int8 peers; "
+                        "ort-optimised,openvino-fp32 for the fp32 engines)")
     p.add_argument("--workers", type=int, default=2, help="uvicorn workers of the peer")
     p.add_argument("--idle-load", type=float, default=0.15, help="wait until other processes use less than this fraction of the CPU")
     p.add_argument("--idle-patience", type=float, default=60, help="longest wait for an idle CPU, seconds")
@@ -376,12 +395,15 @@ def main():
                    help="run ner serve with the environment's OPENBLAS_* variables (default: removed, as in compare.py)")
     args = p.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
+    graphs = [g for g in args.peer_graph.split(",") if g]
+    if not graphs or any(g not in PEER_GRAPHS for g in graphs):
+        p.error(f"--peer-graph: choose from {', '.join(PEER_GRAPHS)}")
     idle = (args.idle_load, args.idle_patience)
     os.makedirs(WORK, exist_ok=True)
 
     ensure_binary(args.ner)
     ensure_wrk()
-    onnx = peer_onnx(args.peer_graph)
+    paths = peer_graphs(graphs)
     corpus = load_texts(MSRA_TEST)
     if corpus is None:
         print(f"{MSRA_TEST} not found: skipping the agreement check; the load uses {len(FALLBACK_TEXTS)} built-in sentences",
@@ -397,31 +419,37 @@ def main():
     ours = Server("bertner", [args.ner, "serve", "--model", args.model, "--host", "127.0.0.1", "--port", str(ours_port),
                               "--drain-seconds", "0", "--precision", args.precision], ours_port, os.path.join(WORK, "bertner.log"),
                   environment=compare.bertner_environment(args.keep_openblas_env))
-    peer = Server("fastapi-ort", [sys.executable, PEER, "--model", args.model, "--onnx", onnx, "--port", str(peer_port),
-                                  "--workers", str(args.workers)], peer_port, os.path.join(WORK, "fastapi-ort.log"))
-    # Rounds alternate which server goes first (ABBA...): this machine's speed drifts by 10–25 %
-    # within minutes, so one pass of each compares two different machines.
-    runs = {"bertner": [], "fastapi-ort": []}
+    peers = {g: Server(f"fastapi-{g}", [sys.executable, PEER, "--model", args.model, "--graph", paths[g], "--port", str(peer_port),
+                                         "--workers", str(args.workers)], peer_port, os.path.join(WORK, f"fastapi-{g}.log"))
+             for g in graphs}
+    # Rounds rotate which server goes first: this machine's speed drifts by 10–25 % within
+    # minutes, so one pass of each compares different machines.
+    order = [("bertner", ours, 0)] + [(g, server, args.workers) for g, server in peers.items()]
+    runs = {name: [] for name, _, _ in order}
     for round_index in range(args.rounds):
-        order = [("bertner", ours, 0), ("fastapi-ort", peer, args.workers)]
-        for name, server, workers in (order if round_index % 2 == 0 else order[::-1]):
+        shift = round_index % len(order)
+        for name, server, workers in order[shift:] + order[:shift]:
             runs[name].append(measure(server, sample, levels, args.seconds, bodies, idle, workers=workers))
     results = {name: combine(measured) for name, measured in runs.items()}
 
-    ours, peer = results["bertner"], results["fastapi-ort"]
-    agree = agreement(sample, ours.pop("answers"), peer.pop("answers")) if sample else None
+    ours = results["bertner"]
+    answers = {name: result.pop("answers") for name, result in results.items()}
+    agree = {g: agreement(sample, answers["bertner"], answers[g]) if sample else None for g in graphs}
     report = {"machine": versions(),
-              "settings": {"seconds": args.seconds, "rounds": args.rounds, "concurrency": levels, "model": args.model, "onnx": onnx,
-                           "peer_workers": args.workers, "peer_intra_op_threads": 1,
-                           "precision": args.precision, "peer_graph": args.peer_graph,
+              "settings": {"seconds": args.seconds, "rounds": args.rounds, "concurrency": levels, "model": args.model,
+                           "peer_graphs": paths, "peer_workers": args.workers, "peer_threads": 1,
+                           "precision": args.precision,
                            "corpus": MSRA_TEST if corpus else "built-in sentences", "corpus_sentences": len(load)},
               "servers": results, "agreement": agree}
     with open(args.json_out, "w", encoding="utf-8") as f:
         json.dump(report, f, ensure_ascii=False, indent=2)
     print()
-    print(table(ours, peer))
-    print()
-    print("\n".join(summary_lines(ours, peer, agree)))
+    print(compare.cpu_line())
+    for g in graphs:
+        print()
+        print(table(ours, results[g], PEER_GRAPHS[g]))
+        print()
+        print("\n".join(summary_lines(ours, results[g], agree[g], PEER_GRAPHS[g])))
     print(f"\nraw results: {args.json_out}")
 
 

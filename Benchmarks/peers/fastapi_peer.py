@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""The Python peer of `ner serve` for the HTTP comparison: FastAPI + uvicorn + ONNX Runtime.
+"""The Python peers of `ner serve` for the HTTP comparison: FastAPI + uvicorn + ONNX Runtime or OpenVINO.
 
-  .venv/bin/python Benchmarks/peers/fastapi_ort.py --model Weights/default \
-      --onnx Benchmarks/.work/default/optimized.onnx --port 8001 --workers 2
+  .venv/bin/python Benchmarks/peers/fastapi_peer.py --model Weights/default \
+      --graph Benchmarks/.work/default/int8.onnx --port 8001 --workers 2
+  .venv/bin/python Benchmarks/peers/fastapi_peer.py --model Weights/default \
+      --graph Benchmarks/.work/default/openvino/int8.xml --port 8001 --workers 2
 
 What a typical Python deployment of the same model looks like: uvicorn (with uvloop and httptools)
-and N worker processes, each holding its own ORT session with 1 intra-op thread by default, so that
+and N worker processes, each holding its own inference session with 1 thread by default, so that
 2 workers fill 2 cores without oversubscription; transformers' BertTokenizerFast for ids and
-offsets; CRF Viterbi and marginals in numpy from the bundle's `crf.*` tensors.
+offsets; CRF Viterbi and marginals in numpy from the bundle's `crf.*` tensors. The engine follows
+from the graph: an `.onnx` file runs in ONNX Runtime, an `.xml` OpenVINO IR in OpenVINO (one
+stream, latency hint, fp32 for whatever the IR does not quantize — as compare.py runs it).
 
 Same contract as `ner serve` for `POST /ner`: `{"text"}` → `{"text", "entities": [{"word",
 "start","end","type","score","color"}]}`, code-point offsets, end exclusive, score = product of
@@ -33,7 +37,7 @@ from nerlib.data import spans_from_tags  # noqa: E402
 
 # Settings reach the worker processes (which uvicorn spawns and which import this module afresh)
 # through the environment.
-ENV_MODEL, ENV_ONNX, ENV_THREADS = "PEER_MODEL", "PEER_ONNX", "PEER_INTRA_OP_THREADS"
+ENV_MODEL, ENV_GRAPH, ENV_THREADS = "PEER_MODEL", "PEER_GRAPH", "PEER_THREADS"
 STRIDE = 128  # `ner serve --stride` default
 WARM_UP = "新华社北京电，国务院总理在人民大会堂会见了外宾。"  # the sentence `ner serve` warms up with
 COLORS = {"PER": "red", "LOC": "cyan", "ORG": "yellow"}
@@ -144,9 +148,24 @@ class CRF:
 
 # ---- the model -----------------------------------------------------------------------------------------
 
+def logits_function(graph, threads):
+    """`run(ids, mask) -> logits [rows, pieces, labels]` for an ONNX graph (ORT) or an OpenVINO IR."""
+    if graph.endswith(".xml"):
+        import openvino as ov
+        compiled = ov.Core().compile_model(graph, "CPU", {"INFERENCE_NUM_THREADS": threads, "NUM_STREAMS": 1,
+                                                          "PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"})
+        request = compiled.create_infer_request()
+        return lambda ids, mask: request.infer({"input_ids": ids, "attention_mask": mask})[0]
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+    return lambda ids, mask: session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+
+
 class Tagger:
-    def __init__(self, bundle, onnx_path, threads=1):
-        import onnxruntime as ort
+    def __init__(self, bundle, graph, threads=1):
         from safetensors.numpy import load_file
         from transformers import BertTokenizerFast
 
@@ -169,21 +188,18 @@ class Tagger:
         self.cls, self.sep = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
         tensors = load_file(os.path.join(bundle, "model.safetensors"))
         self.crf = CRF(tensors["crf.transitions"], tensors["crf.start_transitions"], tensors["crf.end_transitions"])
-        del tensors  # the encoder's weights come from the ONNX file
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
+        del tensors  # the encoder's weights come from the graph
+        self.logits = logits_function(graph, threads)
 
     def emissions(self, sequences):
-        """One ORT run for all windows of a request (padded, masked); emissions without [CLS]/[SEP]."""
+        """One inference for all windows of a request (padded, masked); emissions without [CLS]/[SEP]."""
         longest = max(len(s) for s in sequences) + 2
         ids = np.zeros((len(sequences), longest), dtype=np.int64)
         mask = np.zeros_like(ids)
         for row, pieces in enumerate(sequences):
             ids[row, :len(pieces) + 2] = [self.cls, *pieces, self.sep]
             mask[row, :len(pieces) + 2] = 1
-        logits = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        logits = self.logits(ids, mask)
         return [logits[row, 1:len(pieces) + 1].astype(np.float64) for row, pieces in enumerate(sequences)]
 
     def recognize(self, text):
@@ -231,7 +247,7 @@ def create_app():
         # uvicorn runs this before the worker accepts connections, so a worker answers only once
         # its model is loaded and warm, as `ner serve`'s /ready promises.
         started = time.monotonic()
-        tagger = Tagger(os.environ[ENV_MODEL], os.environ[ENV_ONNX], int(os.environ.get(ENV_THREADS, "1")))
+        tagger = Tagger(os.environ[ENV_MODEL], os.environ[ENV_GRAPH], int(os.environ.get(ENV_THREADS, "1")))
         tagger.recognize(WARM_UP)
         state["tagger"] = tagger
         # http_compare.py counts these lines to know when every worker is ready.
@@ -255,8 +271,8 @@ def create_app():
     async def ready():
         return {"status": "ready", "pid": os.getpid()}
 
-    # `async def` that calls ORT directly: one inference at a time per worker, i.e. one core per
-    # worker. A plain `def` would run in Starlette's thread pool with up to 40 concurrent ORT runs
+    # `async def` that calls the engine directly: one inference at a time per worker, i.e. one core
+    # per worker. A plain `def` would run in Starlette's thread pool with up to 40 concurrent runs
     # per worker on 2 cores, which only adds context switches.
     @app.post("/ner")
     async def ner(request: NERRequest):
@@ -272,21 +288,23 @@ if ENV_MODEL in os.environ:  # imported by a uvicorn worker
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="BertNER bundle folder (vocab, tokenizer config, CRF tensors)")
-    p.add_argument("--onnx", required=True, help="ONNX emissions model (e.g. Benchmarks/.work/default/optimized.onnx)")
+    p.add_argument("--graph", required=True,
+                   help="the logits graph: ONNX for ONNX Runtime (e.g. Benchmarks/.work/default/int8.onnx) or an OpenVINO IR "
+                        "(e.g. Benchmarks/.work/default/openvino/int8.xml)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8001)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--intra-op-threads", type=int, default=1, help="ORT threads per worker")
+    p.add_argument("--threads", type=int, default=1, help="inference threads per worker")
     args = p.parse_args()
-    for path in (os.path.join(args.model, "vocab.txt"), os.path.join(args.model, "model.safetensors"), args.onnx):
+    for path in (os.path.join(args.model, "vocab.txt"), os.path.join(args.model, "model.safetensors"), args.graph):
         if not os.path.exists(path):
             sys.exit(f"missing {path}")
     os.environ[ENV_MODEL] = os.path.abspath(args.model)
-    os.environ[ENV_ONNX] = os.path.abspath(args.onnx)
-    os.environ[ENV_THREADS] = str(args.intra_op_threads)
+    os.environ[ENV_GRAPH] = os.path.abspath(args.graph)
+    os.environ[ENV_THREADS] = str(args.threads)
     import uvicorn
     # Access logs off: `ner serve` logs no line per request either.
-    uvicorn.run("fastapi_ort:app", app_dir=os.path.dirname(os.path.abspath(__file__)), host=args.host,
+    uvicorn.run("fastapi_peer:app", app_dir=os.path.dirname(os.path.abspath(__file__)), host=args.host,
                 port=args.port, workers=args.workers, log_level="warning", access_log=False)
 
 
