@@ -125,5 +125,9 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(
+            name: "NERServingTests",
+            dependencies: ["NERServing", "BertNER"]
+        ),
     ]
 )
