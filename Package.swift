@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "BertNER", targets: ["BertNER"]),
+        .library(name: "NERServing", targets: ["NERServing"]),
         .library(name: "NERServer", targets: ["NERServer"]),
         .library(name: "NERStream", targets: ["NERStream"]),
         .executable(name: "ner", targets: ["ner"]),
@@ -45,28 +46,41 @@ let package = Package(
             name: "BertNER",
             dependencies: ["COpenBLAS", "CDNNL"]
         ),
-        // The HTTP service: a thin layer over NERPipeline. Kept out of BertNER so that embedding the
-        // engine does not pull in Hummingbird and SwiftNIO.
+        // The serving core both adapters stand on: loading and warm-up, the request queue, the batch
+        // policy and the inference loop, readiness, the server-wide dictionary, entity JSON and the
+        // shared metrics. No HTTP and no Kafka, so that each adapter pulls in only its own transport.
         .target(
-            name: "NERServer",
+            name: "NERServing",
             dependencies: [
                 "BertNER",
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The HTTP adapter over the serving core. Kept out of BertNER so that embedding the engine
+        // does not pull in Hummingbird and SwiftNIO.
+        .target(
+            name: "NERServer",
+            dependencies: [
+                "BertNER", "NERServing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
-        // The Kafka worker: kept out of BertNER and NERServer so that embedding the engine or the
-        // HTTP service does not pull in librdkafka.
+        // The Kafka adapter over the serving core: kept out of BertNER and NERServer so that
+        // embedding the engine or the HTTP service does not pull in librdkafka. Its probe port is
+        // HTTP too (Hummingbird), but it shares nothing with NERServer beyond the core.
         .target(
             name: "NERStream",
             dependencies: [
-                "BertNER", "NERServer", "CRdKafka",
+                "BertNER", "NERServing", "CRdKafka",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -102,14 +116,18 @@ let package = Package(
         ),
         .testTarget(
             name: "NERStreamTests",
-            dependencies: ["NERStream", "NERServer", "BertNER", "CRdKafka", "ner", "kafka-mock-cluster"]
+            dependencies: ["NERStream", "NERServing", "BertNER", "CRdKafka", "ner", "kafka-mock-cluster"]
         ),
         .testTarget(
             name: "NERServerTests",
             dependencies: [
-                "NERServer", "BertNER", "ner",
+                "NERServer", "NERServing", "BertNER", "ner",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
+        ),
+        .testTarget(
+            name: "NERServingTests",
+            dependencies: ["NERServing", "BertNER"]
         ),
     ]
 )

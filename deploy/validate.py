@@ -4,7 +4,7 @@ selectors match the pod labels, probes hit /health and /ready on the container p
 targets that port, the HPA and PDB point at the Deployment, resources are the seed's, the Ingress
 serves TLS for its hosts. And the monitoring: the prometheus-adapter rule names the HPA's custom
 metric and reads a metric the service exports, every metric the recording and alert rules read
-exists in /metrics (the names ServerMetrics.swift registers), the Kubernetes scrape job keeps the
+exists in /metrics (the names `ner serve` registers), the Kubernetes scrape job keeps the
 Deployment's pods by the annotations and label they carry, and every Grafana panel queries
 recording rules only."""
 import json
@@ -25,10 +25,15 @@ def load(name):
 
 
 def exported_metrics():
-    """Every series name /metrics can hold: the labels ServerMetrics.swift registers (histograms
-    also as _bucket/_sum/_count), plus Prometheus's own `up`."""
-    with open(os.path.join(ROOT, "Sources", "NERServer", "ServerMetrics.swift")) as f:
-        names = set(re.findall(r'label: "([a-z_]+)"', f.read()))
+    """Every series name `ner serve`'s /metrics can hold: the labels the serving core and the HTTP
+    adapter register (histograms also as _bucket/_sum/_count), plus Prometheus's own `up`."""
+    names = set()
+    for target in ("NERServing", "NERServer"):
+        folder = os.path.join(ROOT, "Sources", target)
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".swift"):
+                with open(os.path.join(folder, name)) as f:
+                    names |= set(re.findall(r'label: "([a-z_]+)"', f.read()))
     return names | {n + suffix for n in names for suffix in ("_bucket", "_sum", "_count")} | {"up"}
 
 

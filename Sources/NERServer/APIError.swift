@@ -1,5 +1,6 @@
 import BertNER
 import Hummingbird
+import NERServing
 
 /// An error the API answers with: an HTTP status, a stable machine-readable `code`, and a message
 /// that tells the caller exactly what to fix. Rendered as `{"error": {"code", "message"}}`.
@@ -68,12 +69,9 @@ public struct APIError: Error, Sendable, Equatable {
     /// this response, it exists for the access metrics.
     static let clientGone = APIError(status: .init(code: 499, reasonPhrase: "Client Closed Request"), code: "client_gone",
                                      message: "the client closed the connection before the answer was ready")
-    package static let notReady = APIError(status: .serviceUnavailable, code: "not_ready",
-                                   message: "the model is still loading; retry shortly", retryAfter: 1)
-    package static let draining = APIError(status: .serviceUnavailable, code: "draining",
-                                   message: "the server is shutting down; send the request to another replica", retryAfter: 1)
-    package static func modelFailed(_ reason: String) -> APIError {
-        APIError(status: .serviceUnavailable, code: "model_failed", message: "the model failed to load: \(reason)")
+    /// The serving core's refusals (loading, draining, no model) are all 503.
+    init(_ unavailable: ServiceUnavailable) {
+        self.init(status: .serviceUnavailable, code: unavailable.code, message: unavailable.message, retryAfter: unavailable.retryAfter)
     }
     static func notFound(path: String) -> APIError {
         APIError(status: .notFound, code: "not_found", message: "no route for \(path); see /docs")
@@ -87,20 +85,12 @@ public struct APIError: Error, Sendable, Equatable {
     static let internalError = APIError(status: .internalServerError, code: "internal",
                                         message: "the server failed to process the request; it has been logged")
 
-    var body: ErrorBody { ErrorBody(error: .init(code: code, message: message)) }
+    var body: ErrorBody { ErrorBody(code: code, message: message) }
 
-    package func response() -> Response {
+    func response() -> Response {
         var response = JSONBody.response(body, status: status)
         if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         if let allow { response.headers[.allow] = allow }
         return response
     }
-}
-
-struct ErrorBody: Codable, Equatable {
-    struct Detail: Codable, Equatable {
-        var code: String
-        var message: String
-    }
-    var error: Detail
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NERServing
 
 /// Turns a request body into a validated request, or an `APIError` that names the problem:
 /// invalid UTF-8 (with the byte offset), invalid JSON, a non-object body, unknown, missing or
@@ -54,7 +55,7 @@ public struct RequestDecoding: Sendable {
 
     private func decode<T: Decodable>(_ body: ByteBuffer) throws(APIError) -> T {
         let bytes = body.readableBytesView
-        if let offset = Self.firstInvalidUTF8Offset(bytes) { throw .invalidUTF8(offset: offset) }
+        if let offset = UTF8Validation.firstInvalidOffset(bytes) { throw .invalidUTF8(offset: offset) }
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as APIError {
@@ -63,20 +64,6 @@ public struct RequestDecoding: Sendable {
             throw Self.apiError(for: error)
         } catch {
             throw .invalidJSON(String(describing: error))
-        }
-    }
-
-    /// The byte offset of the first ill-formed UTF-8 sequence, or nil when the bytes are valid.
-    package static func firstInvalidUTF8Offset(_ bytes: some Collection<UInt8>) -> Int? {
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
-        var offset = 0
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let scalar): offset += scalar.count
-            case .emptyInput: return nil
-            case .error: return offset
-            }
         }
     }
 

@@ -1,5 +1,6 @@
 import BertNER
 import Hummingbird
+import NERServing
 
 /// The routes of the service contract (see Docs/API.md and `GET /openapi.json`).
 struct Routes: Sendable {
@@ -19,11 +20,11 @@ struct Routes: Sendable {
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(configuration: service.configuration,
                                                                                entityTypes: service.state.model?.pipeline.entityTypes))))
         }
-        router.get("/health") { _, _ in try health() }
-        router.get("/ready") { _, _ in try ready() }
+        router.get("/health") { _, _ in try probe(.health) }
+        router.get("/ready") { _, _ in try probe(.ready) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: service.metrics.render(ready: service.state.current == .ready))))
+                     body: .init(byteBuffer: ByteBuffer(string: service.core.renderMetrics())))
         }
         router.get("/info") { _, _ in JSONBody.response(info()) }
         router.post("/ner") { request, context in
@@ -45,32 +46,17 @@ struct Routes: Sendable {
         }
     }
 
-    private struct Status: Codable { var status: String; var state: String }
-
-    /// Liveness: the process answers. Only a model that failed to load makes it unhealthy.
-    private func health() throws -> Response {
+    /// `/health` and `/ready` as the serving core maps the phase (`Probe`).
+    private func probe(_ probe: Probe) throws(APIError) -> Response {
         let phase = service.state.current
-        if case .failed(let reason) = phase {
-            throw APIError.modelFailed(reason)
-        }
-        return JSONBody.response(Status(status: "ok", state: phase.name))
-    }
-
-    /// Readiness: send traffic here only when the model is loaded and the server is not draining.
-    private func ready() throws -> Response {
-        switch service.state.current {
-        case .ready: return JSONBody.response(Status(status: "ready", state: "ready"))
-        case .loading: throw APIError.notReady
-        case .draining: throw APIError.draining
-        case .failed(let reason):
-            throw APIError.modelFailed(reason)
-        }
+        if let unavailable = probe.unavailability(in: phase) { throw APIError(unavailable) }
+        return JSONBody.response(probe.body(in: phase))
     }
 
     private func info() -> ServerInfo {
         let (phase, model) = service.state.snapshot
         return ServerInfo(version: NERService.version, state: phase.name, model: model?.info,
-                          arguments: service.configuration, pipeline: model?.pipeline, dictionary: service.dictionaries.status)
+                          arguments: service.configuration, pipeline: model?.pipeline, dictionary: service.core.dictionaries.status)
     }
 
     /// The body, refusing more than `maxBodyBytes` — from Content-Length before reading anything,
@@ -87,32 +73,31 @@ struct Routes: Sendable {
         }
     }
 
-    /// Entities for `texts` through the batcher, decided with the request's dictionary over the
-    /// server's and filtered to the request's types; the work is dropped if the client leaves first.
+    /// Entities for `texts` through the request queue, decided with the request's dictionary over
+    /// the server's and filtered to the request's types; the work is dropped if the client leaves
+    /// first.
     private func recognize(_ texts: [String], options: RecognizeOptions, connection: ClientConnection?) async throws -> [[Entity]] {
-        let (phase, model) = service.state.snapshot
-        guard let pipeline = model?.pipeline else {
-            switch phase {
-            case .failed(let reason): throw APIError.modelFailed(reason)
-            case .draining: throw APIError.draining
-            case .loading, .ready: throw APIError.notReady
-            }
+        let pipeline: NERPipeline
+        do {
+            pipeline = try service.state.modelForRequests().pipeline
+        } catch {
+            throw APIError(error)
         }
-        let dictionary = try Self.dictionary(options.dictionary, over: service.dictionaries.current, for: pipeline)
+        let dictionary = try Self.dictionary(options.dictionary, over: service.core.dictionaries.current, for: pipeline)
         let types = try Self.types(options.types, of: pipeline)
-        let batcher = service.batcher
+        let queue = service.core.queue
         let seconds = service.configuration.requestTimeoutSeconds
         let timeout: Duration? = seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil
         do {
             let entities = try await ClientConnection.cancelling(when: connection) {
-                try await batcher.recognize(texts, with: pipeline, dictionary: dictionary, timeout: timeout)
+                try await queue.recognize(texts, with: pipeline, dictionary: dictionary, timeout: timeout)
             }
             guard let types else { return entities }
             return entities.map { $0.filter { types.contains($0.type) } }
-        } catch let error as BatcherError {
+        } catch let error as QueueError {
             switch error {
             case .queueFull(let limit): throw APIError.queueFull(limit: limit)
-            case .shuttingDown: throw APIError.draining
+            case .shuttingDown: throw APIError(ServiceUnavailable.draining)
             case .deadlineExceeded(let seconds): throw APIError.deadlineExceeded(seconds: seconds)
             }
         }

@@ -1,42 +1,32 @@
 import BertNER
+import NERServing
 
 /// Everything `ner serve` can be told: where to listen, which model, and the limits that keep one
 /// client from taking the process down. `NERService` reads its settings through this protocol, so
 /// the `ner serve` command itself is the configuration (Hummingbird's `AppArguments` pattern): no
-/// field is copied by hand, and a new setting does not compile until the command offers it.
-public protocol ServerArguments: Sendable {
+/// field is copied by hand, and a new setting does not compile until the command offers it. The
+/// engine's settings (model, precision, threads, stride, batch budget and wait, dictionary) come
+/// from `EngineArguments`, which `ner stream` takes too.
+public protocol ServerArguments: EngineArguments {
     var host: String { get }
     var port: Int { get }
-    var modelDirectory: String { get }
     /// Largest request body accepted, in bytes (413 beyond).
     var maxBodyBytes: Int { get }
     /// Longest single text, in Unicode code points (413 beyond).
     var maxTextCharacters: Int { get }
     /// Most texts in one `/ner/batch` request (413 beyond).
     var maxBatchItems: Int { get }
-    /// Word pieces in one dynamic batch, which is also the bound of one forward pass.
-    var maxBatchTokens: Int { get }
-    /// How long the batcher waits for company before running a lone request.
-    var maxWaitMilliseconds: Int { get }
     /// Most texts waiting for the model; beyond it requests get 503 + Retry-After.
     var maxQueue: Int { get }
     /// A request still waiting for the model after this long gets 503 and its work is dropped
     /// (0: no deadline).
     var requestTimeoutSeconds: Double { get }
-    /// Cores one forward pass uses (0: every active processor).
-    var threads: Int { get }
     /// After SIGTERM, how long `/ready` answers 503 while requests are still served, so that load
     /// balancers stop sending before the listener closes.
     var drainSeconds: Double { get }
     /// A connection with no traffic for this long is closed, so idle or stalled clients cannot
     /// hold sockets forever.
     var idleTimeoutSeconds: Double { get }
-    /// Overlap between windows of texts longer than the model's positions, in word pieces.
-    var stride: Int { get }
-    /// Precision of the encoder's dense products; `auto` (the default) measures which is fastest at load.
-    var precision: PrecisionChoice { get }
-    /// A dictionary file (`word<TAB>TYPE` lines) applied to every request; reloaded on SIGHUP.
-    var dictionaryPath: String? { get }
     /// Most entries one request's own `dictionary` may have (413 beyond).
     var maxDictionaryEntries: Int { get }
     /// swift-log level name (trace … critical); reported by `/info`, applied by `ner serve`.
@@ -45,7 +35,7 @@ public protocol ServerArguments: Sendable {
 
 /// The settings as plain values, with the documented defaults (`ner serve --help`): for embedders
 /// and tests, the source of the command's defaults, and what `GET /info` reports.
-public struct ServerConfiguration: ServerArguments, Codable {
+public struct ServerConfiguration: ServerArguments, Codable, EngineSettingsReport {
     public var host: String = "0.0.0.0"
     public var port: Int = 8000
     public var modelDirectory: String = "Weights/default"

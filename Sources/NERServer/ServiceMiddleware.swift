@@ -1,11 +1,12 @@
 import Hummingbird
 import Logging
+import NERServing
 
 /// Wraps every route: answers any error as the API's JSON error body (our `APIError`s, Hummingbird's
 /// own 404/405/413, and anything unexpected as a logged 500), and records request metrics by
 /// matched route pattern and status.
 struct ServiceMiddleware<Context: RequestContext>: RouterMiddleware {
-    let metrics: ServerMetrics
+    let metrics: ServingMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now

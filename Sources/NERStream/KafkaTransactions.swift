@@ -1,4 +1,5 @@
 import CRdKafka
+import NERServing
 
 /// A failed transactional call, classified as librdkafka classifies it: what the worker does next
 /// depends only on the class (see `StreamWorker`'s transaction handling).
@@ -69,5 +70,5 @@ extension KafkaProducer {
 
 extension Duration {
     /// Whole milliseconds for librdkafka's timeouts (clamped to Int32).
-    var timeoutMilliseconds: Int32 { Int32(clamping: nanosecondsValue / 1_000_000) }
+    var timeoutMilliseconds: Int32 { Int32(clamping: nanoseconds / 1_000_000) }
 }

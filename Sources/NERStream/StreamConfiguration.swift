@@ -1,8 +1,10 @@
 import BertNER
+import NERServing
 
 /// Everything `ner stream` can be told. As with `ServerArguments`, the command itself is the
-/// configuration: the worker reads its settings through this protocol.
-public protocol StreamArguments: Sendable {
+/// configuration: the worker reads its settings through this protocol, the engine's (model,
+/// precision, threads, stride, batch budget and wait, dictionary) through `EngineArguments`.
+public protocol StreamArguments: EngineArguments {
     /// `host:port[,host:port…]`: librdkafka's `bootstrap.servers`.
     var brokers: String { get }
     var inputTopic: String { get }
@@ -16,15 +18,6 @@ public protocol StreamArguments: Sendable {
     var kafkaPropertiesFile: String? { get }
     /// Results repeat the input text.
     var includeText: Bool { get }
-    var modelDirectory: String { get }
-    var precision: PrecisionChoice { get }
-    var threads: Int { get }
-    var stride: Int { get }
-    var dictionaryPath: String? { get }
-    /// Word pieces in one forward pass (the batcher's budget, as in `ner serve`).
-    var maxBatchTokens: Int { get }
-    /// How long the batcher waits for more messages before running an under-full batch.
-    var maxWaitMilliseconds: Int { get }
     /// Messages consumed but not yet acknowledged; the consumer waits beyond it.
     var maxInFlight: Int { get }
     /// Longer texts are dead-lettered (`text_too_long`).
@@ -48,7 +41,7 @@ public protocol StreamArguments: Sendable {
 
 /// The settings as plain values with the documented defaults; what `GET /info` reports (secret
 /// property values redacted).
-public struct StreamConfiguration: StreamArguments, Codable, Equatable {
+public struct StreamConfiguration: StreamArguments, Codable, Equatable, EngineSettingsReport {
     public var brokers = "localhost:9092"
     public var inputTopic = "ner-input"
     public var outputTopic = "ner-output"

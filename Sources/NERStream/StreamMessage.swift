@@ -1,5 +1,5 @@
 import Foundation
-import NERServer
+import NERServing
 
 /// A consumed message made into work: the text to tag and the id its result carries.
 public struct StreamInput: Sendable, Equatable {
@@ -45,7 +45,7 @@ public struct DeadLetterReason: Error, Sendable, Equatable {
 public enum MessageDecoding {
     public static func decode(_ value: [UInt8]?, fallbackID: String, maxTextCharacters: Int) -> Result<StreamInput, DeadLetterReason> {
         guard let value, !value.isEmpty else { return .failure(.init(.empty, "the message has no value")) }
-        if let offset = RequestDecoding.firstInvalidUTF8Offset(value) {
+        if let offset = UTF8Validation.firstInvalidOffset(value) {
             return .failure(.init(.invalidUTF8, "the value is not valid UTF-8 (byte \(offset))"))
         }
         let input: StreamInput

@@ -1,9 +1,10 @@
 import CoreMetrics
+import NERServing
 import Prometheus
 import Synchronization
 
-/// The worker's own Prometheus series, in the registry of the `ServerMetrics` the batcher records
-/// into (so batch sizes, inference time and process metrics are the same series as `ner serve`'s).
+/// The worker's own Prometheus series, in the registry of the serving core's `ServingMetrics` (so
+/// batch sizes, inference time and process metrics are the same series as `ner serve`'s).
 final class StreamMetrics: Sendable {
     enum Outcome: String, CaseIterable {
         case result
@@ -80,11 +81,11 @@ final class StreamMetrics: Sendable {
         assigned.record(partitions)
     }
 
-    func recordRevoke(_ duration: Duration) { revokeSeconds.recordNanoseconds(duration.nanosecondsValue) }
+    func recordRevoke(_ duration: Duration) { revokeSeconds.recordNanoseconds(duration.nanoseconds) }
 
     func recordCommit(_ duration: Duration?, success: Bool) {
         commits[success]?.increment()
-        if let duration { commitSeconds.recordNanoseconds(duration.nanosecondsValue) }
+        if let duration { commitSeconds.recordNanoseconds(duration.nanoseconds) }
     }
 
     /// Exactly-once: a transaction ended; `messages` results and dead letters were produced in it
@@ -110,12 +111,5 @@ final class StreamMetrics: Sendable {
     private func gauge(_ partition: TopicPartition) -> CoreMetrics.Gauge {
         CoreMetrics.Gauge(label: "ner_stream_consumer_lag",
                           dimensions: [("topic", partition.topic), ("partition", String(partition.partition))], factory: factory)
-    }
-}
-
-extension Duration {
-    var nanosecondsValue: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

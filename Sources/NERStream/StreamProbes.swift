@@ -1,43 +1,49 @@
 import BertNER
 import Hummingbird
-import NERServer
+import NERServing
 import ServiceLifecycle
 
-/// The worker's small HTTP port, so that it runs as a Kubernetes Deployment: `/health` (200 unless
-/// it failed), `/ready` (200 while consuming; 503 while loading and from SIGTERM on), `/metrics`
-/// and `/info`.
+/// The worker's small HTTP port, so that it runs as a Kubernetes Deployment: `/health` and
+/// `/ready` as the serving core maps the phase (`Probe`: 200 unless failed; 200 while consuming,
+/// 503 while loading and from SIGTERM on), `/metrics` and `/info`.
 enum StreamProbes {
     static func router(for worker: StreamWorker) -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("/health") { _, _ -> Response in
-            if case .failed(let reason) = worker.state.current { return APIError.modelFailed(reason).response() }
-            return JSONBody.response(#"{"state":"\#(worker.state.current.name)","status":"ok"}"#)
-        }
-        router.get("/ready") { _, _ -> Response in
-            switch worker.state.current {
-            case .ready: JSONBody.response(#"{"state":"ready","status":"ready"}"#)
-            case .loading: APIError.notReady.response()
-            case .draining: APIError.draining.response()
-            case .failed(let reason): APIError.modelFailed(reason).response()
-            }
-        }
+        router.get("/health") { _, _ in probe(.health, of: worker) }
+        router.get("/ready") { _, _ in probe(.ready, of: worker) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: worker.renderMetrics())))
         }
-        router.get("/info") { _, _ in JSONBody.response(StreamInfo(worker)) }
+        router.get("/info") { _, _ in json(JSONEncoding.string(StreamInfo(worker))) }
         return router
+    }
+
+    private static func probe(_ probe: Probe, of worker: StreamWorker) -> Response {
+        let phase = worker.state.current
+        guard let unavailable = probe.unavailability(in: phase) else { return json(probe.body(in: phase)) }
+        var response = json(unavailable.json, status: .serviceUnavailable)
+        if let seconds = unavailable.retryAfter { response.headers[.retryAfter] = String(seconds) }
+        return response
+    }
+
+    private static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
 
-/// `GET /info` of `ner stream`.
+/// `GET /info` of `ner stream`: the sections of `ner serve`'s (`model`, the effective
+/// `configuration`, `dictionary`) and the worker's delivery and progress.
 struct StreamInfo: Encodable {
     var name = "BertNER"
     var mode = "stream"
-    var version = NERService.version
+    var version = ServingCore.version
     var state: String
     var model: ModelInfo?
+    /// Every setting as the worker applies it (`EngineSettingsReport`); secrets redacted.
     var configuration: StreamConfiguration
+    /// The worker's dictionary: file, entries, last load and reloads.
+    var dictionary: DictionaryStore.Status
     /// "at-least-once" or "exactly-once".
     var delivery: String
     /// The producer's transactional.id in force (exactly-once only).
@@ -49,12 +55,9 @@ struct StreamInfo: Encodable {
         let (phase, model) = worker.state.snapshot
         state = phase.name
         self.model = model?.info
-        var configuration = StreamConfiguration(worker.configuration).redacted
-        if let pipeline = model?.pipeline {
-            configuration.threads = pipeline.threads
-            configuration.maxBatchTokens = pipeline.maxTokensPerForward
-        }
-        self.configuration = configuration
+        configuration = StreamConfiguration(worker.configuration).redacted
+        configuration.report(model?.pipeline)
+        dictionary = worker.core.dictionaries.status
         delivery = configuration.exactlyOnce ? "exactly-once" : "at-least-once"
         transactionalId = configuration.exactlyOnce ? TransactionalID.resolve(configuration) : nil
         let progress = worker.progress
@@ -76,8 +79,10 @@ extension StreamWorker {
         )
     }
 
+    /// Runs until SIGTERM/SIGINT; SIGHUP reloads `--dictionary` meanwhile, as for `ner serve`.
     public func runApplication(onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) async throws {
-        let group = ServiceGroup(configuration: .init(services: [application(onServerRunning: onServerRunning)],
+        // Shut down in reverse order: the worker first, the SIGHUP listener last.
+        let group = ServiceGroup(configuration: .init(services: [DictionaryReloadService(core: core), application(onServerRunning: onServerRunning)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -1,6 +1,6 @@
 import BertNER
 import Foundation
-import NERServer
+import NERServing
 
 /// What `ner stream` produces, written by hand so keys come in the documented order.
 enum StreamRecords {
@@ -10,14 +10,14 @@ enum StreamRecords {
         write(id, into: &out)
         if let text {
             out += #","text":"#
-            ResponseJSON.writeString(text, into: &out)
+            EntityJSON.writeString(text, into: &out)
         }
         out += #","entities":"#
-        ResponseJSON.writeEntities(entities.map(EntityPayload.init), into: &out)
+        EntityJSON.writeEntities(entities.map(EntityPayload.init), into: &out)
         out += #","model":"#
-        ResponseJSON.writeString(model, into: &out)
+        EntityJSON.writeString(model, into: &out)
         out += #","version":"#
-        ResponseJSON.writeString(version, into: &out)
+        EntityJSON.writeString(version, into: &out)
         out += "}"
         return Array(out.utf8)
     }
@@ -27,16 +27,16 @@ enum StreamRecords {
     /// headers travel with it).
     static func deadLetter(_ reason: DeadLetterReason, source: TopicPartition, offset: Int64, value: [UInt8]?) -> [UInt8] {
         var out = #"{"error":{"code":"#
-        ResponseJSON.writeString(reason.code.rawValue, into: &out)
+        EntityJSON.writeString(reason.code.rawValue, into: &out)
         out += #","message":"#
-        ResponseJSON.writeString(reason.message, into: &out)
+        EntityJSON.writeString(reason.message, into: &out)
         out += #"},"source":{"topic":"#
-        ResponseJSON.writeString(source.topic, into: &out)
+        EntityJSON.writeString(source.topic, into: &out)
         out += #","partition":\#(source.partition),"offset":\#(offset)}"#
         if let value {
             if reason.code != .invalidUTF8, let text = String(validating: value, as: UTF8.self) {
                 out += #","value":"#
-                ResponseJSON.writeString(text, into: &out)
+                EntityJSON.writeString(text, into: &out)
             } else {
                 out += #","value_base64":"\#(Data(value).base64EncodedString())""#
             }
@@ -47,7 +47,7 @@ enum StreamRecords {
 
     private static func write(_ id: StreamInput.ID, into out: inout String) {
         switch id {
-        case .string(let string): ResponseJSON.writeString(string, into: &out)
+        case .string(let string): EntityJSON.writeString(string, into: &out)
         case .integer(let integer): out += String(integer)
         }
     }

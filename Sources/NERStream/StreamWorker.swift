@@ -1,28 +1,27 @@
 import BertNER
 import Foundation
 import Logging
-import NERServer
+import NERServing
 import ServiceLifecycle
 
 /// `ner stream`: a consumer-group member that tags the input topic into the output topic.
 ///
-/// A consumer thread polls messages, decodes them and hands each text to the same `Batcher` as
-/// `ner serve` (dynamic batches on word pieces); a result task produces results (or dead letters)
-/// in consumption order, so a key's results keep its order; delivery reports mark messages done;
-/// and only offsets below the first message not done are committed (at-least-once: a worker that
-/// dies loses nothing, the next owner of its partitions re-tags what was not committed).
+/// A consumer thread polls messages, decodes them and hands each text to the serving core's
+/// request queue, as `ner serve` does (dynamic batches on word pieces); a result task produces
+/// results (or dead letters) in consumption order, so a key's results keep its order; delivery
+/// reports mark messages done; and only offsets below the first message not done are committed
+/// (at-least-once: a worker that dies loses nothing, the next owner of its partitions re-tags what
+/// was not committed).
 /// On a revoke the worker finishes and commits the partitions' messages before letting them go;
 /// on SIGTERM it stops polling, finishes what is in flight, commits and leaves the group.
 /// With `exactlyOnce` the commits are transactions instead (see StreamWorker+Transactions.swift).
 public final class StreamWorker: Service, Sendable {
     public let configuration: any StreamArguments
-    public let state = ServiceState()
-    /// Batch, inference and process metrics (as `ner serve` has them) plus the `ner_stream_*` series.
-    public let metrics = ServerMetrics()
+    /// Loading, readiness, the request queue, the dictionary, and the batch, inference and process
+    /// metrics (the same series as `ner serve`'s), beside which `streamMetrics` adds `ner_stream_*`.
+    package let core: ServingCore
     let streamMetrics: StreamMetrics
-    let batcher: Batcher
     let logger: Logger
-    private let loader: @Sendable () throws -> NERPipeline
     private let environment: [String: String]
     let shared = Monitor(Shared())
 
@@ -45,7 +44,7 @@ public final class StreamWorker: Service, Sendable {
         var reason: DeadLetterReason.Code?
     }
 
-    /// A consumed message on its way to the output: its recognition runs in the batcher meanwhile.
+    /// A consumed message on its way to the output: its recognition runs in the queue meanwhile.
     struct Pending: Sendable {
         enum Work: Sendable {
             case recognize(StreamInput, Task<[[Entity]], any Error>)
@@ -72,28 +71,29 @@ public final class StreamWorker: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.environment = environment
-        let directory = configuration.modelDirectory, stride = configuration.stride, precision = configuration.precision
-        let threads = configuration.threads
-        self.loader = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride, precision: precision, threads: threads) }
-        streamMetrics = StreamMetrics(registry: metrics.registry)
-        // The in-flight bound is the real queue bound: the batcher never refuses a consumed message.
-        batcher = Batcher(maxWait: .milliseconds(configuration.maxWaitMilliseconds), maxQueue: configuration.maxInFlight + 1, metrics: metrics)
+        // The in-flight bound is the real queue bound: the queue never refuses a consumed message.
+        core = ServingCore(arguments: configuration, maxQueue: configuration.maxInFlight + 1, logger: logger, loader: loader)
+        streamMetrics = StreamMetrics(registry: core.metrics.registry)
     }
+
+    /// Readiness, as the probes report it.
+    package var state: ServiceState { core.state }
 
     /// Loads the model, joins the group and tags until `stop()` (graceful shutdown), then drains.
     /// Throws a load error, a `StreamError` the worker cannot go on after (a fatal consumer error,
     /// a result the broker did not take), or a configuration error.
     public func run() async throws {
         let properties: KafkaClientProperties
-        let pipeline: NERPipeline
+        let loaded: ServiceState.LoadedModel
         do {
             properties = try KafkaClientProperties(configuration, environment: environment)
-            pipeline = try await load()
+            loaded = try await core.load()
         } catch {
-            state.markFailed(String(describing: error))
+            state.markFailed(starting: error)
             logger.critical("ner stream cannot start", metadata: ["error": "\(error)"])
             throw error
         }
+        let pipeline = loaded.pipeline
         let producer = try KafkaProducer(properties: properties.producer, scrubbing: properties.user, log: kafkaLog(scrubbing: properties.user)) { [self] in delivered($0) }
         if configuration.exactlyOnce { try await initTransactions(producer) }
         let consumer = try KafkaConsumer(properties: properties.consumer, scrubbing: properties.user, callbacks: .init(
@@ -104,7 +104,7 @@ public final class StreamWorker: Service, Sendable {
             $0.consumer = consumer
             $0.steps = continuation
         }
-        state.markReady(with: .init(pipeline: pipeline, info: ModelInfo(pipeline: pipeline, directory: configuration.modelDirectory)))
+        state.markReady(with: loaded)
         logger.info("consuming", metadata: [
             "brokers": "\(properties.user.scrub(configuration.brokers))", "input": "\(configuration.inputTopic)",
             "output": "\(configuration.outputTopic)", "group": "\(configuration.group)",
@@ -117,7 +117,7 @@ public final class StreamWorker: Service, Sendable {
         let model = URL(fileURLWithPath: configuration.modelDirectory).lastPathComponent
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.batcher.run() }
+                group.addTask { await self.core.run() }
                 group.addTask { await onThread(named: "bertner.deliveries") { producer.servePolls() } }
                 group.addTask { await onThread(named: "bertner.consumer") { self.consume(consumer, pipeline: pipeline, into: continuation) } }
                 // In consumption order: a partition's (and so a key's) results keep its order.
@@ -136,7 +136,7 @@ public final class StreamWorker: Service, Sendable {
                     logger.warning("messages still undelivered at exit", metadata: ["count": "\(producer.outstanding)"])
                 }
                 producer.stopPolling()
-                batcher.stop()
+                core.stop()
             }
         } onGracefulShutdown: {
             self.stop()
@@ -210,8 +210,8 @@ public final class StreamWorker: Service, Sendable {
         let fallbackID = "\(message.partition.topic)/\(message.partition.partition)/\(message.offset)"
         switch MessageDecoding.decode(message.value, fallbackID: fallbackID, maxTextCharacters: configuration.maxTextCharacters) {
         case .success(let input):
-            let batcher = batcher
-            let task = Task { try await batcher.recognize([input.text], with: pipeline) }
+            let queue = core.queue, dictionary = core.dictionaries.current
+            let task = Task { try await queue.recognize([input.text], with: pipeline, dictionary: dictionary) }
             continuation.yield(.deliver(Pending(message: message, work: .recognize(input, task), generation: generation)))
         case .failure(let reason):
             continuation.yield(.deliver(Pending(message: message, work: .deadLetter(reason), generation: generation)))
@@ -282,7 +282,7 @@ public final class StreamWorker: Service, Sendable {
             do {
                 let entities = try await task.value.first ?? []
                 value = StreamRecords.result(id: input.id, text: configuration.includeText ? input.text : nil, entities: entities,
-                                             model: model, version: NERService.version)
+                                             model: model, version: ServingCore.version)
             } catch {
                 reason = DeadLetterReason(.recognitionFailed, String(describing: error))
             }
@@ -349,23 +349,7 @@ public final class StreamWorker: Service, Sendable {
         state.markDraining()
     }
 
-    // MARK: - Loading, logging, lag
-
-    private func load() async throws -> NERPipeline {
-        let configuration = configuration, loader = loader
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    var pipeline = try loader()
-                    if configuration.threads > 0 { pipeline.threads = configuration.threads }
-                    pipeline.maxTokensPerForward = max(1, configuration.maxBatchTokens)
-                    if let path = configuration.dictionaryPath { pipeline.dictionary = try EntityDictionary(contentsOfFile: path, for: pipeline) }
-                    _ = try pipeline.recognize("新华社北京电，国务院总理在人民大会堂会见了外宾。")
-                    return pipeline
-                })
-            }
-        }
-    }
+    // MARK: - Logging, lag
 
     /// librdkafka's log lines through swift-log, with the secrets of `scrubbing` replaced.
     private func kafkaLog(scrubbing: KafkaProperties) -> KafkaLogSink {
@@ -400,7 +384,7 @@ public final class StreamWorker: Service, Sendable {
     /// The metrics exposition with current lag.
     public func renderMetrics() -> String {
         updateLag()
-        return metrics.render(ready: state.current == .ready)
+        return core.renderMetrics()
     }
 
     /// Messages in flight and the partitions held, for `/info` and tests.

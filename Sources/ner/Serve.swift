@@ -34,7 +34,7 @@ struct Serve: AsyncParsableCommand, ServerArguments {
     var maxBatchItems: Int = Environment.int("NER_MAX_BATCH_ITEMS") ?? defaults.maxBatchItems
     @Option(help: "Word pieces in one dynamic batch, also the bound of one forward pass (env NER_MAX_BATCH_TOKENS).")
     var maxBatchTokens: Int = Environment.int("NER_MAX_BATCH_TOKENS") ?? defaults.maxBatchTokens
-    @Option(name: .customLong("max-wait-ms"), help: "Longest a batch waits, in milliseconds, for the requests the batcher expects (those the previous batch answered, and those queued when it ended); it starts as soon as they are in (env NER_MAX_WAIT_MS).")
+    @Option(name: .customLong("max-wait-ms"), help: "Longest a batch waits, in milliseconds, for the requests the batch policy expects (those the previous batch answered, and those queued when it ended); it starts as soon as they are in (env NER_MAX_WAIT_MS).")
     var maxWaitMilliseconds: Int = Environment.int("NER_MAX_WAIT_MS") ?? defaults.maxWaitMilliseconds
     @Option(help: "Most texts waiting for the model; beyond, 503 + Retry-After (env NER_MAX_QUEUE).")
     var maxQueue: Int = Environment.int("NER_MAX_QUEUE") ?? defaults.maxQueue

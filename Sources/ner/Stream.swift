@@ -17,8 +17,8 @@ struct Stream: AsyncParsableCommand, StreamArguments {
         to --dead-letter-topic with the reason and source partition/offset.
         Any librdkafka property passes with --kafka-property key=value (prefix consumer. or producer.
         for one client); ${env:NAME} and ${file:PATH} values keep secrets off the command line.
-        Probes on --port: /health, /ready, /metrics, /info. SIGTERM: stop fetching, finish the
-        messages in flight, commit, leave the group, exit 0.
+        Probes on --port: /health, /ready, /metrics, /info. SIGHUP reloads --dictionary. SIGTERM:
+        stop fetching, finish the messages in flight, commit, leave the group, exit 0.
         """
     )
 
@@ -48,7 +48,7 @@ struct Stream: AsyncParsableCommand, StreamArguments {
     var threads: Int = Environment.int("NER_THREADS") ?? defaults.threads
     @Option(help: "Overlap of windows for long texts, in word pieces (env NER_STRIDE).")
     var stride: Int = Environment.int("NER_STRIDE") ?? defaults.stride
-    @Option(name: .customLong("dictionary"), help: "Dictionary file applied to every message (env NER_DICTIONARY).")
+    @Option(name: .customLong("dictionary"), help: "Dictionary file applied to every message; SIGHUP reloads it (env NER_DICTIONARY).")
     var dictionaryPath: String? = Environment.string("NER_DICTIONARY")
     @Option(help: "Word pieces in one dynamic batch / forward pass (env NER_MAX_BATCH_TOKENS).")
     var maxBatchTokens: Int = Environment.int("NER_MAX_BATCH_TOKENS") ?? defaults.maxBatchTokens

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NERServer
+import NERServing
 import Testing
 
 /// Dictionaries through the HTTP API: the server's (`--dictionary`, reloaded without a restart),
@@ -113,7 +114,7 @@ struct DictionaryRouteTests {
             #expect(try Self.entities(try await Self.post(client, ["text": Self.seed])).contains("阿里巴巴 ORG [5,9) dictionary"))
             try Data("阿里巴巴\tORG\n杭州\tLOC\n".utf8).write(to: URL(fileURLWithPath: path))
             #expect(service.reloadDictionary())
-            #expect(service.dictionaries.status.entries == 2 && service.dictionaries.status.reloads == 1)
+            #expect(service.core.dictionaries.status.entries == 2 && service.core.dictionaries.status.reloads == 1)
             let reloaded = try Self.entities(try await Self.post(client, ["text": Self.seed]))
             #expect(reloaded == ["马云 PER [0,2) model", "杭州 LOC [3,5) dictionary", "阿里巴巴 ORG [5,9) dictionary"])
 

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NERServer
+import NERServing
 import Synchronization
 import Testing
 
@@ -217,22 +218,23 @@ struct RouterTests {
         let budget = 2 * pipeline.prepare(long).tokenCount  // two long texts fill it
         // A hold far longer than the test: only the expected request can start the batch early.
         let hold = 60.0
-        let service = T.service { $0.maxBatchTokens = budget; $0.maxWaitMilliseconds = Int(hold * 1000) }
+        let gate = QueueGate()
+        let service = T.service(gate: gate) { $0.maxBatchTokens = budget; $0.maxWaitMilliseconds = Int(hold * 1000) }
         try await service.application().test(.router) { client in
             try await T.waitUntilReady(client)
             func post(_ text: String) -> Task<HTTPResponse.Status, any Error> {
                 Task { try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"\#(text)"}"#)).status }
             }
             // First batch: two requests that fill the word-piece budget, so nothing is held.
-            service.batcher.pause()
+            gate.pause()
             let first = [post(long), post(long)]
-            await service.batcher.waitUntil { $0.queuedTexts == 2 }
-            service.batcher.resume()
+            await gate.waitUntil { $0.queuedTexts == 2 }
+            gate.resume()
             for request in first { #expect(try await request.value == .ok) }
             // It answered two: a lone request is held for a second one, which starts the batch at once.
             let started = ContinuousClock.now
             let third = post(short)
-            await service.batcher.waitUntil { $0.holdingFor == 2 && $0.queuedTexts == 1 }
+            await gate.waitUntil { $0.holdingFor == 2 && $0.queuedTexts == 1 }
             let fourth = post(short)
             #expect(try await third.value == .ok)
             #expect(try await fourth.value == .ok)
@@ -245,19 +247,20 @@ struct RouterTests {
 
     @Test("a full queue answers 503 with Retry-After at once")
     func queueFull() async throws {
-        let service = T.service { $0.maxQueue = 1 }
+        let gate = QueueGate()
+        let service = T.service(gate: gate) { $0.maxQueue = 1 }
         try await service.application().test(.router) { client in
             try await T.waitUntilReady(client)
             // The gate: the worker is held, so the first request stays queued until we resume it.
-            service.batcher.pause()
+            gate.pause()
             let first = Task { try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"北京"}"#)) }
-            await service.batcher.waitUntil { $0.queuedTexts == 1 }
+            await gate.waitUntil { $0.queuedTexts == 1 }
             // Answered while the worker is still held: refused without waiting for the queue.
             let refused = try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"上海"}"#))
             #expect(refused.status == .serviceUnavailable)
             #expect(refused.headers[.retryAfter] == "1")
             #expect(try T.error(refused).code == "overloaded")
-            service.batcher.resume()
+            gate.resume()
             #expect(try await first.value.status == .ok)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains(#"ner_rejected_total{reason="queue_full"} 1"#))
@@ -266,15 +269,16 @@ struct RouterTests {
 
     @Test("a request whose client goes away is dropped from the queue, counted, and never computed")
     func abandonedRequest() async throws {
-        let service = T.service()
+        let gate = QueueGate()
+        let service = T.service(gate: gate)
         try await service.application().test(.router) { client in
             try await T.waitUntilReady(client)
-            service.batcher.pause()
+            gate.pause()
             let abandoned = Task { try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"江泽民在北京会见克林顿。"}"#)) }
-            await service.batcher.waitUntil { $0.queuedTexts == 1 }
+            await gate.waitUntil { $0.queuedTexts == 1 }
             abandoned.cancel()  // what the connection watch does when the client's socket closes
-            await service.batcher.waitUntil { $0.queuedTexts == 0 }
-            service.batcher.resume()
+            await gate.waitUntil { $0.queuedTexts == 0 }
+            gate.resume()
             _ = try? await abandoned.value
             let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(Self.value(of: #"ner_dropped_total{reason="client_gone"}"#, in: text) == 1)
@@ -286,18 +290,19 @@ struct RouterTests {
 
     @Test("a request still queued at its deadline gets 503 deadline_exceeded and is never computed")
     func deadline() async throws {
-        let service = T.service { $0.requestTimeoutSeconds = 0.2 }
+        let gate = QueueGate()
+        let service = T.service(gate: gate) { $0.requestTimeoutSeconds = 0.2 }
         try await service.application().test(.router) { client in
             try await T.waitUntilReady(client)
             // Held for good: only the deadline can end this request.
-            service.batcher.pause()
+            gate.pause()
             let response = try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"江泽民在北京"}"#))
             #expect(response.status == .serviceUnavailable)
             #expect(response.headers[.retryAfter] == "1")
             #expect(try T.error(response).code == "deadline_exceeded")
             #expect(try T.error(response).message.hasPrefix("the request waited 0.2 s for the model"))
-            #expect(service.batcher.snapshot.queuedTexts == 0)
-            service.batcher.resume()
+            #expect(gate.snapshot.queuedTexts == 0)
+            gate.resume()
             let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(Self.value(of: #"ner_dropped_total{reason="deadline"}"#, in: text) == 1)
             #expect(Self.value(of: "ner_inference_tokens_total", in: text) == 0)
@@ -312,15 +317,16 @@ struct RouterTests {
         let tokens = pipeline.prepare(text).tokenCount
         let budget = 2 * tokens + 1  // two texts fit, three do not
         #expect(text.unicodeScalars.count + 2 > budget, "by characters not even one text would fit")
-        let service = T.service { $0.maxBatchTokens = budget }
+        let gate = QueueGate()
+        let service = T.service(gate: gate) { $0.maxBatchTokens = budget }
         try await service.application().test(.router) { client in
             try await T.waitUntilReady(client)
-            service.batcher.pause()
+            gate.pause()
             let requests = (0..<6).map { _ in
                 Task { try await client.execute(uri: "/ner", method: .post, body: T.json(#"{"text":"\#(text)"}"#)) }
             }
-            await service.batcher.waitUntil { $0.queuedTexts == 6 }
-            service.batcher.resume()
+            await gate.waitUntil { $0.queuedTexts == 6 }
+            gate.resume()
             for request in requests { #expect(try await request.value.status == .ok) }
             var metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(Self.value(of: "ner_batch_tokens_count", in: metrics) == 3, "six texts, two per batch")

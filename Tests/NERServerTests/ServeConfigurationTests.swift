@@ -1,6 +1,7 @@
 @_spi(Engine) import BertNER
 import Foundation
 import NERServer
+import NERServing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

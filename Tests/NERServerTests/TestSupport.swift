@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NERServer
+import NERServing
 import Testing
 
 /// Shared pieces of the server tests: the shipped default model, a loaded pipeline reused across
@@ -20,13 +21,15 @@ enum TestSupport {
     /// Loaded once per test process; loading is cheap but the tests are many.
     static let pipeline: Result<NERPipeline, any Error> = Result { try NERPipeline(modelDirectory: modelDirectory) }
 
-    static func service(_ adjust: (inout ServerConfiguration) -> Void = { _ in },
+    /// `gate` (if any) sees the request queue and can hold its inference loop.
+    static func service(gate: QueueGate? = nil, _ adjust: (inout ServerConfiguration) -> Void = { _ in },
                         loader: (@Sendable () throws -> NERPipeline)? = nil) -> NERService {
         var configuration = ServerConfiguration()
         configuration.modelDirectory = modelDirectory
         configuration.port = 0
         adjust(&configuration)
-        return NERService(configuration: configuration, loader: loader ?? { try pipeline.get() })
+        return NERService(configuration: configuration, loader: loader ?? { try pipeline.get() },
+                          queueObserver: gate ?? NoQueueObserver())
     }
 
     /// Polls /ready until 200 (the model loads in the background after the server starts), or

@@ -150,6 +150,10 @@ struct StreamProcessTests {
             #expect((info["model"] as? [String: Any])?["precision"] as? String == (useFlags ? "int8" : "fp32"))
             #expect(info["delivery"] as? String == (useFlags ? "at-least-once" : "exactly-once"))
             #expect(info["transactionalId"] as? String == (useFlags ? nil : "t-env"))
+            // The server-wide dictionary is the serving core's store, reported as `ner serve` reports it.
+            let dictionary = try #require(info["dictionary"] as? [String: Any])
+            #expect(dictionary["path"] as? String == Support.dictionary(useFlags ? "block.tsv" : "seed.tsv"))
+            #expect(dictionary["entries"] as? Int == (useFlags ? 1 : 2))
             #expect(worker.terminate() == 0, "\(worker.standardError)")
             if !useFlags { #expect(worker.standardError.contains("stopped"), "NER_LOG_LEVEL=debug logs the stop") }
             if useFlags { #expect(!worker.standardError.contains(" info "), "--log-level warning hides info lines") }

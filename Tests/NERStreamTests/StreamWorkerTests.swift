@@ -99,7 +99,7 @@ import Testing
         #expect(metrics.contains(#"ner_stream_messages_total{outcome="dead_letter"} 5"#))
         #expect(metrics.contains(#"ner_stream_dead_letters_total{reason="invalid_utf8"} 1"#))
         #expect(metrics.contains("ner_stream_consumer_lag{"))
-        // The texts were batched together (the same Batcher as `ner serve`): fewer forward passes than texts.
+        // The texts were batched together (the same request queue as `ner serve`): fewer forward passes than texts.
         let batches = metrics.split(separator: "\n").first { $0.hasPrefix("ner_batch_texts_count") }
             .flatMap { $0.split(separator: " ").last }.flatMap { Int($0) }
         #expect(batches.map { $0 >= 1 && $0 < 30 } == true, "forward passes: \(String(describing: batches))")

@@ -1,18 +1,18 @@
 import BertNER
 import Synchronization
 
-/// The one source of readiness: the life of a server process as the probes report it — loading →
-/// ready → draining, or failed when the model cannot be loaded — and the model it serves.
-/// `/health` is 200 in every phase but `failed`; `/ready` only in `ready`. Requests are served
-/// whenever a model is loaded (ready, and still while draining).
-public final class ServiceState: Sendable {
-    public enum Phase: Sendable, Equatable {
+/// The one source of readiness: the life of a serving process as the probes report it — loading →
+/// ready → draining, or failed when the model cannot be loaded — and the model it serves. What
+/// each phase answers is `Readiness`'s to say. Requests are served whenever a model is loaded
+/// (ready, and still while draining).
+package final class ServiceState: Sendable {
+    package enum Phase: Sendable, Equatable {
         case loading
         case ready
         case draining
         case failed(String)
 
-        public var name: String {
+        package var name: String {
             switch self {
             case .loading: "loading"
             case .ready: "ready"
@@ -22,15 +22,12 @@ public final class ServiceState: Sendable {
         }
     }
 
-    /// The loaded pipeline and what `/info` says about it; set once, with the phase, under one lock.
+    /// The loaded pipeline, what `/info` says about it, and how long loading took (for the logs);
+    /// set once, with the phase, under one lock.
     package struct LoadedModel: Sendable {
         package let pipeline: NERPipeline
         package let info: ModelInfo
-
-        package init(pipeline: NERPipeline, info: ModelInfo) {
-            self.pipeline = pipeline
-            self.info = info
-        }
+        package let loadTime: Duration
     }
 
     private struct Storage {
@@ -40,9 +37,9 @@ public final class ServiceState: Sendable {
 
     private let storage = Mutex(Storage())
 
-    public init() {}
+    package init() {}
 
-    public var current: Phase { storage.withLock { $0.phase } }
+    package var current: Phase { storage.withLock { $0.phase } }
 
     package var model: LoadedModel? { storage.withLock { $0.model } }
 
@@ -57,12 +54,18 @@ public final class ServiceState: Sendable {
         }
     }
 
-    public func markFailed(_ reason: String) {
+    package func markFailed(_ reason: String) {
         storage.withLock { $0.phase = .failed(reason) }
     }
 
+    /// A start that failed on `error`: a dictionary that cannot be read is a configuration error
+    /// and fails like a bad model, with the file named as the culprit.
+    package func markFailed(starting error: any Error) {
+        markFailed(error is DictionaryError ? "dictionary: \(error)" : String(describing: error))
+    }
+
     /// From the first shutdown signal on; never undone.
-    public func markDraining() {
+    package func markDraining() {
         storage.withLock {
             if case .failed = $0.phase { return }
             $0.phase = .draining

@@ -2,22 +2,23 @@ import BertNER
 import Foundation
 import Synchronization
 
-/// The server's dictionary, replaced whole: a request takes the dictionary current when it starts
-/// and keeps it to the end, so no request ever sees half of an old and half of a new one. A reload
-/// that fails keeps the dictionary in use and records why.
-public final class DictionaryStore: Sendable {
+/// The server-wide dictionary (`--dictionary`) of both adapters, replaced whole: a request or
+/// message takes the dictionary current when it starts and keeps it to the end, so none ever sees
+/// half of an old and half of a new one. A reload that fails keeps the dictionary in use and
+/// records why.
+package final class DictionaryStore: Sendable {
     /// What `GET /info` reports under `dictionary`.
-    public struct Status: Codable, Sendable, Equatable {
+    package struct Status: Codable, Sendable, Equatable {
         /// The configured file (nil: no server dictionary).
-        public var path: String?
-        public var entries: Int = 0
+        package var path: String?
+        package var entries: Int = 0
         /// ISO 8601 time of the last successful load.
-        public var loadedAt: String?
-        public var loadSeconds: Double?
-        public var reloads: Int = 0
-        public var failedReloads: Int = 0
+        package var loadedAt: String?
+        package var loadSeconds: Double?
+        package var reloads: Int = 0
+        package var failedReloads: Int = 0
         /// The last failed reload's error (`file:line: reason`), cleared by a successful one.
-        public var lastError: String?
+        package var lastError: String?
     }
 
     private let state: Mutex<(dictionary: EntityDictionary, status: Status)>
@@ -29,9 +30,9 @@ public final class DictionaryStore: Sendable {
     }
 
     /// The dictionary every request starts from.
-    public var current: EntityDictionary { state.withLock { $0.dictionary } }
+    package var current: EntityDictionary { state.withLock { $0.dictionary } }
 
-    public var status: Status { state.withLock { $0.status } }
+    package var status: Status { state.withLock { $0.status } }
 
     /// Reads the configured file for `pipeline`'s model and, if it is valid, swaps it in.
     /// Returns the new entry count; throws (and keeps the old dictionary) otherwise.
