@@ -50,14 +50,4 @@ public struct Matrix: Sendable, Equatable {
         }
         return Matrix(rows: columns, columns: rows, storage: result)
     }
-
-    /// Largest absolute element-wise difference (for tests and parity reports).
-    package func maxAbsoluteDifference(to other: Matrix) -> Float {
-        precondition(rows == other.rows && columns == other.columns, "shapes differ")
-        var worst: Float = 0
-        for i in storage.indices {
-            worst = max(worst, abs(storage[i] - other.storage[i]))
-        }
-        return worst
-    }
 }
