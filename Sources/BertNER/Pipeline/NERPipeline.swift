@@ -94,6 +94,15 @@ public struct NERPipeline: Sendable {
         }
     }
 
+    /// The precision the encoder's dense layers run in: the one asked for, or what `.auto` chose.
+    public var precision: Precision { model.precision }
+
+    /// The model's geometry and labels, for the server's `/info` and `ner info`.
+    package var config: BertConfig { model.config }
+
+    /// The kernels of the dense products (see `TokenClassifier.productKernels`), for logs and `/info`.
+    package var productKernels: String { model.productKernels }
+
     /// The entity types the model can produce, in label order.
     public var entityTypes: [String] {
         var seen: [String] = []
