@@ -29,7 +29,7 @@ struct Info: ParsableCommand {
         print("""
         model:       \(model)
         geometry:    \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, \
-        intermediate \(c.intermediateSize), \(c.hiddenActivation.rawValue)
+        intermediate \(c.intermediateSize), \(c.hiddenActivation)
         vocabulary:  \(c.vocabSize) ids, max \(c.maxPositionEmbeddings) positions
         labels:      \(c.labels.joined(separator: " "))
         decoder:     \(c.usesCRF ? "CRF (Viterbi)" : "argmax")

@@ -1,4 +1,4 @@
-@_spi(Engine) import BertNER
+@_spi(Benchmarks) import BertNER
 import COpenBLAS
 import Foundation
 

@@ -1,5 +1,5 @@
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// What `ner bench` reports rests on these: the FLOP count behind GFLOP/s (the timing summary is
 /// `ner`'s own: TimingTests).

@@ -1,4 +1,4 @@
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 extension Matrix {
     /// Largest absolute element-wise difference: how the parity and precision tests compare logits.
