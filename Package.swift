@@ -98,6 +98,8 @@ let package = Package(
             name: "ner",
             dependencies: [
                 "BertNER",
+                // `ner bench` times plain `cblas_sgemm` as its yardstick (SGEMMReference).
+                "COpenBLAS",
                 "NERServer",
                 "NERStream",
                 .product(name: "Logging", package: "swift-log"),

@@ -24,11 +24,7 @@ do {
     print(error)   // tensor 'classifier.weight' has shape [12, 32], expected [13, 32]
 }
 
-let model = try ModelBundle(directory: "Weights/default").loadModel()
 let tokenizer = try BertTokenizer(bundleDirectory: "Weights/default")
 // Ids come from the bundle's own vocabulary, which may be pruned: [CLS] is not always 101.
 let ids = [tokenizer.clsID] + tokenizer.encode("江泽民在北京").map(\.id) + [tokenizer.sepID]
-let batch = PackedBatch(sequences: [ids, [tokenizer.clsID, tokenizer.sepID]])
-let logits = try model.logits(batch)   // one [length, labels] Matrix per sequence
-let paths = model.decode(logits)       // CRF Viterbi, or argmax without a CRF
-print(paths[0].map { model.config.labels[$0] })
+print(ids.count)   // 8: [CLS], a piece per character, [SEP]

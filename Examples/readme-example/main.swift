@@ -21,15 +21,13 @@ print(once.map(\.word))                                      // ["北京"]: 小�
 
 // Precision: one named, or `.auto`, the fastest this CPU runs within the accuracy bound.
 let fast = try NERPipeline(modelDirectory: "Weights/default", precision: .int8)
-print(fast.model.productKernels)                            // "oneDNN 2.6.3 brg:avx512_core_vnni (u8 activations 0…255)"
+print(fast.precision)                                       // int8 (`ner info --precision int8` names its kernels)
 let fastest = try NERPipeline(modelDirectory: "Weights/default", precision: .auto, threads: 2)
 print(fastest.precisionSelection?.summary ?? "")            // "int8, fastest per probe round on 2 threads (3 rounds): …"
 
-// Lower: token ids from the bundle's tokenizer (its vocabulary may be pruned: never assume
-// [CLS] = 101), logits and tag paths.
+// The word pieces the model sees: ids from the bundle's own vocabulary (it may be pruned: never
+// assume [CLS] = 101) and code-point offsets, as Hugging Face's BertTokenizerFast gives them.
 let tokenizer = pipeline.tokenizer
-let ids = [tokenizer.clsID] + tokenizer.encode("江泽民在北京").map(\.id) + [tokenizer.sepID]
-let batch = PackedBatch(sequences: [ids, [tokenizer.clsID, tokenizer.sepID]])  // any lengths, no padding
-let logits = try pipeline.model.logits(batch)                // one [length, labels] Matrix per sequence
-let paths = pipeline.model.decode(logits)                    // CRF Viterbi (or argmax without a CRF)
-print(paths[0].map { pipeline.model.config.labels[$0] })     // ["O", "B-PER", "I-PER", "E-PER", "O", "B-LOC", "E-LOC", "O"]
+let pieces = tokenizer.encode("江泽民在北京")
+print([tokenizer.clsID] + pieces.map(\.id) + [tokenizer.sepID])  // the model's input for this text
+print(pieces.map { "\($0.start)..<\($0.end)" })                   // ["0..<1", "1..<2", …]: a piece per character

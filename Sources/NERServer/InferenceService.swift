@@ -27,8 +27,8 @@ struct InferenceService: Service {
                                                       "load_seconds": "\(model.loadTime.seconds)",
                                                       "threads": "\(pipeline.threads)",
                                                       "max_batch_tokens": "\(pipeline.maxTokensPerForward)",
-                                                      "precision": "\(pipeline.precisionSelection?.summary ?? pipeline.model.precision.rawValue)",
-                                                      "kernels": "\(pipeline.model.productKernels)",
+                                                      "precision": "\(pipeline.precisionSelection?.summary ?? pipeline.precision.rawValue)",
+                                                      "kernels": "\(pipeline.productKernels)",
                                                       "blas": "\(kernels.summary)"])
         if let warning = kernels.warning { server.logger.warning("\(warning)") }
         await withGracefulShutdownHandler {

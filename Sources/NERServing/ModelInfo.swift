@@ -20,7 +20,7 @@ package struct ModelInfo: Codable, Sendable, Equatable {
     package var precisionSelection: PrecisionSelection?
 
     init(pipeline: NERPipeline, directory: String) {
-        let config = pipeline.model.config
+        let config = pipeline.config
         self.directory = directory
         layers = config.numHiddenLayers
         hiddenSize = config.hiddenSize
@@ -32,8 +32,8 @@ package struct ModelInfo: Codable, Sendable, Equatable {
         entityTypes = pipeline.entityTypes
         tagScheme = pipeline.scheme.rawValue
         decoder = config.usesCRF ? "crf" : "argmax"
-        precision = pipeline.model.precision
-        kernels = pipeline.model.productKernels
+        precision = pipeline.precision
+        kernels = pipeline.productKernels
         precisionSelection = pipeline.precisionSelection
     }
 }

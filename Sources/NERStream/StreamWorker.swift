@@ -108,7 +108,7 @@ public final class StreamWorker: Service, Sendable {
         logger.info("consuming", metadata: [
             "brokers": "\(properties.user.scrub(configuration.brokers))", "input": "\(configuration.inputTopic)",
             "output": "\(configuration.outputTopic)", "group": "\(configuration.group)",
-            "dead_letters": "\(configuration.deadLetterTopic ?? "-")", "precision": "\(pipeline.precisionSelection?.summary ?? pipeline.model.precision.rawValue)",
+            "dead_letters": "\(configuration.deadLetterTopic ?? "-")", "precision": "\(pipeline.precisionSelection?.summary ?? pipeline.precision.rawValue)",
             "delivery": "\(configuration.exactlyOnce ? "exactly-once, transactional.id \(properties.producer["transactional.id"] ?? "")" : "at-least-once")",
             "threads": "\(pipeline.threads)", "max_batch_tokens": "\(pipeline.maxTokensPerForward)",
             "kafka_properties": "\(properties.user.redacted.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })",

@@ -1,5 +1,5 @@
 import ArgumentParser
-import BertNER
+@_spi(Benchmarks) import BertNER
 import Foundation
 
 /// `ner bench`: forward-pass latency of a bundle on random token ids (median and p90).

@@ -1,5 +1,5 @@
 import ArgumentParser
-@_spi(Engine) import BertNER
+import BertNER
 import Foundation
 
 /// `ner eval`: entity-level P/R/F1 on a `char TAG` file, as seqeval's strict mode computes them.

@@ -23,18 +23,17 @@ struct Info: ParsableCommand {
         let start = clock.now
         let pipeline = try NERPipeline(modelDirectory: model, precision: try PrecisionChoice.resolve(precision, default: .fixed(.fp32)),
                                        threads: threads)
-        let classifier = pipeline.model
         let seconds = (clock.now - start).seconds
-        let c = classifier.config
+        let c = pipeline.config
         let kernels = BLASKernels.current()
         print("""
         model:       \(model)
         geometry:    \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, \
-        intermediate \(c.intermediateSize), \(c.hiddenActivation.rawValue)
+        intermediate \(c.intermediateSize), \(c.hiddenActivation)
         vocabulary:  \(c.vocabSize) ids, max \(c.maxPositionEmbeddings) positions
         labels:      \(c.labels.joined(separator: " "))
         decoder:     \(c.usesCRF ? "CRF (Viterbi)" : "argmax")
-        precision:   \(classifier.precision) — \(classifier.productKernels)\(pipeline.precisionSelection.map { "\nchosen:      \($0.summary)" } ?? "")
+        precision:   \(pipeline.precision) — \(pipeline.productKernels)\(pipeline.precisionSelection.map { "\nchosen:      \($0.summary)" } ?? "")
         load time:   \(String(format: "%.3f", seconds)) s
         blas:        \(kernels.summary)
         """)

@@ -1,5 +1,5 @@
 import ArgumentParser
-@_spi(Engine) import BertNER
+import BertNER
 import Foundation
 
 extension LineReader {

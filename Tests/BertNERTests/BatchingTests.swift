@@ -1,5 +1,5 @@
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// A packed batch must give every sequence exactly what it gets alone.
 @Suite("Batching")

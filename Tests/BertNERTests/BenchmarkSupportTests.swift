@@ -1,7 +1,8 @@
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
-/// What `ner bench` reports rests on these: the FLOP count behind GFLOP/s and the timing summary.
+/// What `ner bench` reports rests on these: the FLOP count behind GFLOP/s (the timing summary is
+/// `ner`'s own: TimingTests).
 @Suite("Benchmark support")
 struct BenchmarkSupportTests {
     static let base = BertConfig(vocabSize: 21128, hiddenSize: 768, numHiddenLayers: 12, numAttentionHeads: 12,
@@ -13,31 +14,6 @@ struct BenchmarkSupportTests {
         #expect(Self.base.encoderFLOPs(tokens: 128) == 22_347_251_712)
         #expect(Self.base.layerDenseShapes.map(\.inputs) == [768, 768, 768, 3072])
         #expect(Self.base.layerDenseShapes.map(\.outputs) == [2304, 768, 3072, 768])
-    }
-
-    @Test("timing runs the warm-ups untimed, then every repetition; median ≤ p90")
-    func timing() {
-        var calls = 0
-        let timing = Timing.measure(repetitions: 9, warmUps: 2) { calls += 1 }
-        #expect(calls == 11)
-        #expect(timing.median <= timing.p90)
-        #expect(timing.median >= .zero)
-    }
-
-    @Test("the warm-up lasts at least warmUpTime, however fast the body")
-    func timingWarmUpTime() {
-        let clock = ContinuousClock()
-        var calls: [ContinuousClock.Instant] = []
-        let started = clock.now
-        _ = Timing.measure(repetitions: 3, warmUps: 1, warmUpTime: .milliseconds(20)) { calls.append(clock.now) }
-        #expect(calls.count > 4, "an instant body warms up until the time is up, not once")
-        if calls.count >= 3 { #expect(calls[calls.count - 3] - started >= .milliseconds(20)) }
-    }
-
-    @Test("timing rethrows the body's error")
-    func timingRethrows() {
-        struct Failure: Error {}
-        #expect(throws: Failure.self) { try Timing.measure(repetitions: 3) { throw Failure() } }
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// The CRF against brute-force enumeration of every tag path on small random problems.
 @Suite("CRF")

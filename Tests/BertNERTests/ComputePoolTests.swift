@@ -1,6 +1,6 @@
 import Synchronization
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// The hand-off between the calling thread and the pool's workers: every part of every region
 /// runs exactly once, whatever the mix of region sizes, including regions with fewer parts than

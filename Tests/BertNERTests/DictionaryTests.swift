@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// User dictionaries: the file format and its errors, matching (leftmost-longest, word-piece
 /// boundaries, case, layers), and what the pipeline makes of them on the default model and on a

@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// A golden fixture written by `tools/make_engine_fixtures.py`: a bundle plus PyTorch's outputs.
 struct EngineFixture {

@@ -1,5 +1,5 @@
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// Every intermediate tensor, the logits, the Viterbi paths and the marginals against PyTorch.
 @Suite("Engine parity with PyTorch")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @_spi(Fuzzing) @testable import BertNER
 
 /// `EntityMetrics` + `TagScheme` against seqeval's strict mode on a committed prediction fixture
 /// (`tools/make_eval_fixture.py`: MSRA test tags with injected errors, malformed ones included).

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// Bundles written by `tools/export.py` from synthetic Hugging Face and AdaSeq (RaNER-layout)
 /// checkpoints reproduce the source PyTorch model's logits and CRF paths.

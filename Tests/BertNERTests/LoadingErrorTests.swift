@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// Wrong model files give the documented `ModelLoadingError`, never a crash.
 @Suite("Model loading errors")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @_spi(Fuzzing) @testable import BertNER
 
 /// The whole pipeline on the shipped default model against PyTorch (`tools/evaluate.py
 /// --fixture-out Tests/Fixtures/default-model`): logits and entities of 100 MSRA test sentences.

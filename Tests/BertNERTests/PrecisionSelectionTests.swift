@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 import Testing
 
 /// `--precision auto` decides by what it measures, so these tests replace the measurement (the

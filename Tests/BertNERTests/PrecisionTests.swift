@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// int8 and bf16: each kernel against a scalar model of the same arithmetic, and the whole default
 /// model against PyTorch's fp32 logits and entities on the 100 golden sentences.

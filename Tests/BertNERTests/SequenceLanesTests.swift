@@ -1,5 +1,5 @@
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// Cutting a packed batch into one group of sequences per thread.
 @Suite("Sequence lanes")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// The tokenizer against Hugging Face `BertTokenizerFast` (`tools/make_tokenizer_fixtures.py`):
 /// ids and code-point offsets must be identical on every committed string.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@_spi(Engine) @testable import BertNER
+@_spi(Benchmarks) @testable import BertNER
 
 /// The SIMD kernels against libm in Double: GELU (both forms) and softmax over the range
 /// activations take in practice and beyond, including the tails and vector remainders.

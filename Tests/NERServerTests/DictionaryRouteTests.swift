@@ -1,4 +1,4 @@
-@_spi(Engine) import BertNER
+import BertNER
 import Foundation
 import Hummingbird
 import HummingbirdTesting

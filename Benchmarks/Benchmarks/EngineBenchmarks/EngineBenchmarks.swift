@@ -1,5 +1,5 @@
 import Benchmark
-@_spi(Engine) import BertNER
+@_spi(Benchmarks) import BertNER
 import Foundation
 
 // Latency of the whole model and of one encoder layer at the shapes of issue 6, tokenizer
@@ -62,19 +62,19 @@ struct Shape: CustomStringConvertible {
 /// One forward pass per iteration through a reused workspace, measured after a warm-up pass has
 /// sized it (so `mallocCountTotal` shows the steady state). Lengths beyond the model's positions
 /// are capped at its maximum.
-func forwardBenchmark(_ name: String, model: TokenClassifier, shape: Shape, threads: Int) {
+func forwardBenchmark(_ name: String, model: LoadedModel, shape: Shape, threads: Int) {
     Benchmark(name) { benchmark in
-        let length = min(shape.length, model.config.maxPositionEmbeddings)
+        let length = min(shape.length, model.maxPositions)
         var generator = SystemRandomNumberGenerator()
         let sequences = (0..<shape.batch).map { _ in
-            (0..<length).map { _ in Int32.random(in: 0..<Int32(model.config.vocabSize), using: &generator) }
+            (0..<length).map { _ in Int32.random(in: 0..<Int32(model.vocabularySize), using: &generator) }
         }
         let batch = PackedBatch(sequences: sequences)
         let workspace = ForwardWorkspace(threads: threads)
-        blackHole(try model.emissions(batch, workspace: workspace))
+        blackHole(try model.classifier.emissions(batch, workspace: workspace))
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            blackHole(try model.emissions(batch, workspace: workspace))
+            blackHole(try model.classifier.emissions(batch, workspace: workspace))
         }
         benchmark.stopMeasurement()
     }
@@ -105,6 +105,14 @@ func layoutBenchmark(rows: Int, inputs: Int, outputs: Int, layout: GEMM.WeightOr
     }
 }
 
+/// A loaded model and the two numbers of its `config.json` random inputs must respect (the
+/// engine's `BertConfig` is no part of the SPI).
+struct LoadedModel {
+    let classifier: TokenClassifier
+    let maxPositions: Int
+    let vocabularySize: Int
+}
+
 /// Models and texts, loaded once per process.
 enum Models {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -113,7 +121,7 @@ enum Models {
 
     static let defaultModel = load("\(root)/Weights/default")
     static let baseLayer = load("\(root)/Tests/Fixtures/base-geometry-f16")
-    static let baseModel: TokenClassifier? = FileManager.default.fileExists(atPath: basePath) ? load(basePath) : nil
+    static let baseModel: LoadedModel? = FileManager.default.fileExists(atPath: basePath) ? load(basePath) : nil
 
     static let tokenizer: BertTokenizer = {
         do { return try BertTokenizer(bundleDirectory: "\(root)/Weights/default") } catch {
@@ -121,18 +129,29 @@ enum Models {
         }
     }()
 
-    /// MSRA test sentences when ../shared is there, else a built-in news paragraph.
+    /// MSRA test sentences when ../shared is there, else a built-in news paragraph. The corpus is
+    /// `character TAG` lines with a blank line between sentences; only the characters matter here.
     static let sentences: [String] = {
         let path = "\(root)/../shared/data/msra/test.bioes"
-        if let corpus = try? TaggedCorpus.read(path: path), !corpus.isEmpty {
-            return corpus.prefix(2000).map(\.text)
+        if let corpus = try? String(contentsOfFile: path, encoding: .utf8) {
+            let texts = corpus.split(separator: "\n", omittingEmptySubsequences: false)
+                .split(whereSeparator: \.isEmpty)
+                .map { lines in lines.map { line in line[..<(line.lastIndex(of: " ") ?? line.endIndex)] }.joined() }
+            if !texts.isEmpty { return Array(texts.prefix(2000)) }
         }
         print("tokenizer benchmark: \(path) is missing; timing a built-in paragraph instead")
         return ["新华社北京三月五日电，国务院总理在人民大会堂作政府工作报告，来自全国各地的代表参加了会议。"]
     }()
 
-    static func load(_ path: String) -> TokenClassifier {
-        do { return try ModelBundle(directory: path).loadModel() } catch {
+    static func load(_ path: String) -> LoadedModel {
+        do {
+            let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(path)/config.json")))
+            guard let config = config as? [String: Any], let positions = config["max_position_embeddings"] as? Int,
+                  let vocabulary = config["vocab_size"] as? Int else {
+                fatalError("\(path)/config.json lacks max_position_embeddings or vocab_size")
+            }
+            return LoadedModel(classifier: try ModelBundle(directory: path).loadModel(), maxPositions: positions, vocabularySize: vocabulary)
+        } catch {
             fatalError("cannot load \(path): \(error)")
         }
     }

@@ -1,4 +1,4 @@
-@_spi(Engine) import BertNER
+@_spi(Fuzzing) import BertNER
 import Foundation
 import NERServer
 import NERStream

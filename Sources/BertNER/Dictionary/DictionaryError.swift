@@ -14,7 +14,7 @@ public enum DictionaryError: Error, Equatable, Sendable, CustomStringConvertible
     case tooManyEntries(path: String, count: Int, limit: Int)
 
     /// The file (or the `source` the entries were given under).
-    public var path: String {
+    var path: String {
         switch self {
         case .unreadable(let path, _), .invalidUTF8(let path, _), .missingTab(let path, _), .emptyWord(let path, _),
              .unknownType(let path, _, _, _), .conflictingDuplicate(let path, _, _, _, _, _), .wordTooLong(let path, _, _, _),
@@ -24,7 +24,7 @@ public enum DictionaryError: Error, Equatable, Sendable, CustomStringConvertible
     }
 
     /// The 1-based line, for errors of one line.
-    public var line: Int? {
+    package var line: Int? {
         switch self {
         case .invalidUTF8(_, let line), .missingTab(_, let line), .emptyWord(_, let line), .unknownType(_, let line, _, _),
              .conflictingDuplicate(_, let line, _, _, _, _), .wordTooLong(_, let line, _, _):
@@ -35,7 +35,7 @@ public enum DictionaryError: Error, Equatable, Sendable, CustomStringConvertible
     }
 
     /// What is wrong, without the location.
-    public var reason: String {
+    package var reason: String {
         switch self {
         case .unreadable(_, let reason):
             return "cannot read the dictionary: \(reason)"

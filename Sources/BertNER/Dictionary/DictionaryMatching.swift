@@ -1,7 +1,7 @@
 /// An occurrence of a dictionary entry in a text, as a range of the text's word pieces.
 package struct DictionaryMatch: Sendable, Equatable {
-    package var pieces: Range<Int>
-    package var decision: EntityDictionary.Decision
+    var pieces: Range<Int>
+    var decision: EntityDictionary.Decision
 }
 
 /// The entries found in one text.
@@ -12,14 +12,14 @@ package struct DictionaryMatches: Sendable, Equatable {
     /// nothing was applied there.
     package var misaligned = 0
 
-    package static let none = DictionaryMatches()
+    static let none = DictionaryMatches()
 }
 
 extension EntityDictionary {
     /// The entries of all layers in `scalars`, leftmost-longest and non-overlapping; a longer entry
     /// wins over a shorter one at the same start, and for the same word the higher layer decides.
     /// A match must start where a piece starts and end where a piece ends.
-    package func matches(in scalars: [Unicode.Scalar], pieces: [BertTokenizer.Token]) -> DictionaryMatches {
+    func matches(in scalars: [Unicode.Scalar], pieces: [BertTokenizer.Token]) -> DictionaryMatches {
         guard !isEmpty, !pieces.isEmpty else { return .none }
         let n = scalars.count
         // The first piece starting at, and the last piece ending at, each code-point boundary.

@@ -5,19 +5,19 @@
 /// `node << 21 | scalar` costs 12 bytes per node at most ~70 % load and finds a child in one probe
 /// on average, whatever the fan-out (the root of a Chinese dictionary has thousands of children);
 /// per-node dictionaries or child arrays cost several times the memory or a search per step.
-package struct DictionaryTrie: Sendable {
+struct DictionaryTrie: Sendable {
     /// `node << 21 | scalar`, plus 1 so that 0 marks an empty slot.
     private var keys: [UInt64]
     private var children: [UInt32]
     private var occupied = 0
     /// Per node: 0 when no entry ends there, else the entry's decision code (see `EntityDictionary`).
-    package private(set) var decisions: [UInt8] = [0]
-    package private(set) var entryCount = 0
+    private(set) var decisions: [UInt8] = [0]
+    private(set) var entryCount = 0
 
-    package static let root: UInt32 = 0
+    static let root: UInt32 = 0
 
     /// `expectedNodes` sizes the table once (it grows when exceeded).
-    package init(expectedNodes: Int = 16) {
+    init(expectedNodes: Int = 16) {
         var capacity = 16
         while capacity * 7 / 10 < expectedNodes { capacity *= 2 }
         keys = [UInt64](repeating: 0, count: capacity)
@@ -25,10 +25,10 @@ package struct DictionaryTrie: Sendable {
         decisions.reserveCapacity(expectedNodes + 1)
     }
 
-    package var nodeCount: Int { decisions.count }
+    var nodeCount: Int { decisions.count }
 
     /// Bytes held by the table and the per-node decisions.
-    package var byteCount: Int { keys.count * 12 + decisions.count }
+    var byteCount: Int { keys.count * 12 + decisions.count }
 
     /// Fibonacci hashing: the top log2(capacity) bits of the product.
     @inline(__always)
@@ -43,7 +43,7 @@ package struct DictionaryTrie: Sendable {
 
     /// The child of `node` along `scalar`, if any.
     @inline(__always)
-    package func child(of node: UInt32, _ scalar: UInt32) -> UInt32? {
+    func child(of node: UInt32, _ scalar: UInt32) -> UInt32? {
         let key = Self.key(node, scalar), mask = keys.count - 1
         var slot = Self.slot(of: key, capacity: keys.count)
         while true {
@@ -55,7 +55,7 @@ package struct DictionaryTrie: Sendable {
     }
 
     /// The node reached by `scalars` from the root, creating missing nodes.
-    package mutating func insert(_ scalars: some Sequence<UInt32>) -> UInt32 {
+    mutating func insert(_ scalars: some Sequence<UInt32>) -> UInt32 {
         var node = Self.root
         for scalar in scalars {
             if let next = child(of: node, scalar) {
@@ -73,7 +73,7 @@ package struct DictionaryTrie: Sendable {
     }
 
     /// Records the entry ending at `node` (0 clears it).
-    package mutating func setDecision(_ code: UInt8, at node: UInt32) {
+    mutating func setDecision(_ code: UInt8, at node: UInt32) {
         let old = decisions[Int(node)]
         if old == 0, code != 0 { entryCount += 1 } else if old != 0, code == 0 { entryCount -= 1 }
         decisions[Int(node)] = code

@@ -15,14 +15,14 @@ import Foundation
 /// server's million.
 public struct EntityDictionary: Sendable {
     /// What an entry decides for its word.
-    public enum Decision: Hashable, Sendable, CustomStringConvertible {
+    enum Decision: Hashable, Sendable, CustomStringConvertible {
         /// The word is one entity of this type.
         case entity(type: String)
         /// The word is no entity, nor part of one.
         case block
 
         /// `O` for a block, as in the files.
-        public var description: String {
+        var description: String {
             switch self {
             case .entity(let type): return type
             case .block: return "O"
@@ -31,10 +31,10 @@ public struct EntityDictionary: Sendable {
     }
 
     public struct Entry: Hashable, Sendable {
-        public var word: String
-        public var decision: Decision
+        var word: String
+        var decision: Decision
 
-        public init(word: String, decision: Decision) {
+        init(word: String, decision: Decision) {
             self.word = word
             self.decision = decision
         }
@@ -46,26 +46,26 @@ public struct EntityDictionary: Sendable {
     }
 
     /// One dictionary's table, its types and how it folds case. Code 1 blocks; 2 + i is types[i].
-    package struct Layer: Sendable {
-        package let trie: DictionaryTrie
-        package let types: [String]
-        package let lowercase: Bool
-        package let source: String
+    struct Layer: Sendable {
+        let trie: DictionaryTrie
+        let types: [String]
+        let lowercase: Bool
+        let source: String
 
-        package func decision(_ code: UInt8) -> Decision {
+        func decision(_ code: UInt8) -> Decision {
             code == Self.blockCode ? .block : .entity(type: types[Int(code) - 2])
         }
 
-        package static let blockCode: UInt8 = 1
+        static let blockCode: UInt8 = 1
     }
 
     /// Highest priority first.
-    package let layers: [Layer]
+    let layers: [Layer]
 
     /// No entries: text decodes exactly as without a dictionary.
     public static let empty = EntityDictionary(layers: [])
 
-    package init(layers: [Layer]) {
+    init(layers: [Layer]) {
         self.layers = layers
     }
 
@@ -75,10 +75,10 @@ public struct EntityDictionary: Sendable {
     public var isEmpty: Bool { entryCount == 0 }
 
     /// Where the entries came from, highest priority first: file paths, or the `source` given.
-    public var sources: [String] { layers.map(\.source) }
+    var sources: [String] { layers.map(\.source) }
 
     /// Memory held by the tables, in bytes.
-    public var byteCount: Int { layers.reduce(0) { $0 + $1.trie.byteCount } }
+    package var byteCount: Int { layers.reduce(0) { $0 + $1.trie.byteCount } }
 
     /// This dictionary in front of `base`: where both have an entry for the same word, this one's
     /// decides; otherwise the longest entry at the leftmost position wins, whichever holds it.
@@ -90,7 +90,7 @@ public struct EntityDictionary: Sendable {
     /// see `init(entries:for:)`); `lowercase` folds Latin letters as the tokenizer does. Errors
     /// name `source` and the entry's index + 1 as the line. `maxEntries` and `maxWordCharacters`
     /// bound what an untrusted caller may send.
-    public init(entries: [Entry], entityTypes: [String], lowercase: Bool = true, source: String = "entries",
+    init(entries: [Entry], entityTypes: [String], lowercase: Bool = true, source: String = "entries",
                 maxEntries: Int? = nil, maxWordCharacters: Int? = nil) throws(DictionaryError) {
         if let maxEntries, entries.count > maxEntries {
             throw .tooManyEntries(path: source, count: entries.count, limit: maxEntries)
@@ -112,7 +112,7 @@ public struct EntityDictionary: Sendable {
     }
 
     /// Reads a dictionary file (see the type's documentation for the format).
-    public init(contentsOfFile path: String, entityTypes: [String], lowercase: Bool = true) throws(DictionaryError) {
+    init(contentsOfFile path: String, entityTypes: [String], lowercase: Bool = true) throws(DictionaryError) {
         let data: Data
         do {
             // Read, not mapped: a file truncated while it is parsed (an editor saving in place
@@ -130,7 +130,7 @@ public struct EntityDictionary: Sendable {
     }
 
     /// The bytes of a dictionary file; `source` names it in errors.
-    public init(data: Data, entityTypes: [String], lowercase: Bool = true, source: String) throws(DictionaryError) {
+    init(data: Data, entityTypes: [String], lowercase: Bool = true, source: String) throws(DictionaryError) {
         var builder = DictionaryBuilder(types: entityTypes, lowercase: lowercase, source: source, expectedScalars: data.count / 3)
         var lineNumber = 0
         var failure: DictionaryError?
@@ -233,9 +233,9 @@ private struct DictionaryBuilder {
 
 /// The case folding dictionary words and texts share: with a lower-casing tokenizer, a scalar
 /// becomes its lower-case form where that is one scalar (so offsets stay one-to-one with the text).
-package enum CaseFolding {
+enum CaseFolding {
     @inline(__always)
-    package static func fold(_ scalar: Unicode.Scalar, lowercase: Bool) -> UInt32 {
+    static func fold(_ scalar: Unicode.Scalar, lowercase: Bool) -> UInt32 {
         let value = scalar.value
         guard lowercase else { return value }
         if value < 0x80 { return (65...90).contains(value) ? value + 32 : value }

@@ -18,7 +18,7 @@ package struct EntityMetrics: Sendable, Equatable {
 
     package private(set) var byType: [String: Counts] = [:]
     package private(set) var micro = Counts()
-    package private(set) var sentences = 0
+    private(set) var sentences = 0
 
     package init() {}
 

@@ -2,17 +2,17 @@ import Foundation
 
 /// A `char TAG` corpus (MSRA / CoNLL style): one character and its tag per line, a blank line
 /// between sentences.
-@_spi(Engine) public struct TaggedSentence: Sendable, Equatable {
-    public var text: String
-    public var tags: [String]
+package struct TaggedSentence: Sendable, Equatable {
+    package var text: String
+    package var tags: [String]
 }
 
-@_spi(Engine) public enum TaggedCorpusError: Error, Equatable, Sendable, CustomStringConvertible {
+enum TaggedCorpusError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreadable(path: String)
     case invalidUTF8(path: String, line: Int)
     case malformedLine(path: String, line: Int, content: String)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .unreadable(let path): return "cannot read \(path)"
         case .invalidUTF8(let path, let line): return "\(path):\(line): invalid UTF-8"
@@ -22,13 +22,13 @@ import Foundation
     }
 }
 
-@_spi(Engine) public enum TaggedCorpus {
-    public static func read(path: String) throws -> [TaggedSentence] {
+package enum TaggedCorpus {
+    package static func read(path: String) throws -> [TaggedSentence] {
         guard let data = FileManager.default.contents(atPath: path) else { throw TaggedCorpusError.unreadable(path: path) }
         return try parse(data, path: path)
     }
 
-    public static func parse(_ data: Data, path: String = "<data>") throws -> [TaggedSentence] {
+    static func parse(_ data: Data, path: String = "<data>") throws -> [TaggedSentence] {
         var sentences: [TaggedSentence] = []
         var text = String.UnicodeScalarView(), tags: [String] = []
         func finish() {

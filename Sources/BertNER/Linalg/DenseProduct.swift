@@ -9,9 +9,9 @@ import Synchronization
 /// oneDNN 2.6's brgemm matmul does not take a run-time row count, so callers run at most
 /// `maximumRows` rows per call and round the rows up to a multiple of `rowMultiple`; the few
 /// dozen shapes a model needs are created once and cached for the process.
-package struct DenseProduct: @unchecked Sendable {
+struct DenseProduct: @unchecked Sendable {
     /// Input and weight element types of a reduced-precision product.
-    package enum Format: Hashable, Sendable {
+    enum Format: Hashable, Sendable {
         /// u8 activations × s8 weights → s32.
         case int8
         /// bf16 × bf16 → f32.
@@ -21,9 +21,9 @@ package struct DenseProduct: @unchecked Sendable {
         var weights: dnnl_data_type_t { self == .int8 ? dnnl_s8 : dnnl_bf16 }
         var destination: dnnl_data_type_t { self == .int8 ? dnnl_s32 : dnnl_f32 }
         /// Bytes per input or weight element.
-        package var elementBytes: Int { self == .int8 ? 1 : 2 }
+        var elementBytes: Int { self == .int8 ? 1 : 2 }
         /// The format of a reduced precision (nil for fp32, which OpenBLAS multiplies).
-        package init?(_ precision: Precision) {
+        init?(_ precision: Precision) {
             switch precision {
             case .fp32: return nil
             case .int8: self = .int8
@@ -31,7 +31,7 @@ package struct DenseProduct: @unchecked Sendable {
             }
         }
 
-        package var precision: Precision { self == .int8 ? .int8 : .bf16 }
+        var precision: Precision { self == .int8 ? .int8 : .bf16 }
 
         /// The blocked weight layout brgemm reads directly: 64-column panels of 16-row groups, so a
         /// band of columns starting at a multiple of 64 is contiguous.
@@ -39,14 +39,14 @@ package struct DenseProduct: @unchecked Sendable {
     }
 
     /// How the weights are laid out in memory.
-    package enum WeightPacking: Hashable, Sendable {
+    enum WeightPacking: Hashable, Sendable {
         /// `Format.blockedTag`, reordered once at load (the fast brgemm kernels).
         case blocked
         /// Hugging Face's `[out, in]` rows as they are, for CPUs whose kernels (`gemm:jit`) take no blocked layout.
         case plain
     }
 
-    package struct Shape: Hashable, Sendable {
+    struct Shape: Hashable, Sendable {
         var format: Format
         var layout: WeightPacking
         var rows: Int
@@ -56,16 +56,16 @@ package struct DenseProduct: @unchecked Sendable {
 
     /// 8 rather than 16: the padding rows are multiplied like real ones, and a lone sentence of
     /// 37 word pieces ran 48 rows (int8, 2 threads: 0.80 → 0.71 ms; 8-sentence batches even).
-    package static let rowMultiple = 8
+    static let rowMultiple = 8
 
     /// `rows` rounded up to `rowMultiple`: the rows a product of `rows` rows computes.
-    package static func paddedRows(_ rows: Int) -> Int { (rows + rowMultiple - 1) / rowMultiple * rowMultiple }
+    static func paddedRows(_ rows: Int) -> Int { (rows + rowMultiple - 1) / rowMultiple * rowMultiple }
     /// 128 rather than 64: a 128-token sequence on one thread then reads each weight once per
     /// product (BERT-base 1×128 int8, one thread: 46–50 → 40–45 ms; 8×128 even), while the
     /// s32 chunk the epilogue finishes stays near L2.
-    package static let maximumRows = 128
+    static let maximumRows = 128
     /// Column bands must start on a panel of the blocked layout.
-    package static let columnMultiple = 64
+    static let columnMultiple = 64
 
     let shape: Shape
     let matmul: MatmulPrimitive
@@ -73,11 +73,11 @@ package struct DenseProduct: @unchecked Sendable {
     let weights: dnnl_memory_desc_t
     let destination: dnnl_memory_desc_t
     /// oneDNN's implementation name, e.g. `brg:avx512_core_vnni`.
-    package var kernel: String { matmul.kernel }
+    var kernel: String { matmul.kernel }
 
     /// Kernels that ran in place of the one a weight was packed for (oneDNN's reference loops
     /// when a shape is one its fast kernels refuse): reported by `TokenClassifier.productKernels`.
-    package static var substitutedKernels: [String] { cache.withLock { $0.substituted.sorted() } }
+    static var substitutedKernels: [String] { cache.withLock { $0.substituted.sorted() } }
 
     /// Records (and warns once on standard error) when `kernel` is not the `expected` one.
     @inline(__always)
@@ -96,7 +96,7 @@ package struct DenseProduct: @unchecked Sendable {
     private static let cache = Mutex(Cache())
 
     /// The cached product for `shape`, created on first use.
-    package static func cached(_ shape: Shape) throws(OneDNN.Failure) -> DenseProduct {
+    static func cached(_ shape: Shape) throws(OneDNN.Failure) -> DenseProduct {
         if let product = cache.withLock({ $0.products[shape] }) { return product }
         let product = try DenseProduct(shape)
         return cache.withLock { cache in

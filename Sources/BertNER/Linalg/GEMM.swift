@@ -1,7 +1,8 @@
 import COpenBLAS
 
-/// Matrix products, all through OpenBLAS `cblas_sgemm` (row-major).
-@_spi(Engine) public enum GEMM {
+/// Matrix products, all through OpenBLAS `cblas_sgemm` (row-major). `@_spi(Benchmarks)`: the
+/// harness times `linear` in both weight orientations to check `WeightOrientation.preferred`.
+@_spi(Benchmarks) public enum GEMM {
     /// Which way round a linear layer's fp32 weight is stored for `linear` (oneDNN's packed weights
     /// have their own `DenseProduct.WeightPacking`).
     public enum WeightOrientation: Sendable {
@@ -14,7 +15,7 @@ import COpenBLAS
         /// longer than the output: `[32, 1024] · [1024, 256]` runs at 53 GFLOP/s as `x · Wᵀ` and
         /// 86 GFLOP/s as `x · W` (BERT's output dense, the classifier); for `in ≤ out` (QKV,
         /// intermediate) `x · Wᵀ` is as fast or faster. `make bench BENCH_ARGS="--filter sgemm.*"` times both layouts.
-        public static func preferred(inputs: Int, outputs: Int) -> WeightOrientation {
+        static func preferred(inputs: Int, outputs: Int) -> WeightOrientation {
             inputs > outputs ? .inputMajor : .outputMajor
         }
     }

@@ -9,23 +9,23 @@ import Synchronization
 /// OpenBLAS sgemm on the same per-head products (one thread, head size 64, operands read in place
 /// from Q|K|V): 1.04× at n = 32, 1.4× at 48, 1.65× at 64, 2.0× at 128, 2.2× at 256–512 — hence
 /// `minimumLength`.
-package final class HeadProducts: @unchecked Sendable {
-    package let headSize: Int
+final class HeadProducts: @unchecked Sendable {
+    let headSize: Int
     /// The stride of Q, K and V rows: they are read in place from the bf16 Q|K|V matrix.
-    package let operandStride: Int
+    let operandStride: Int
     /// The context rows' stride: the model width (heads side by side, as HF's reshape leaves them).
-    package let contextStride: Int
+    let contextStride: Int
     /// oneDNN's implementation, e.g. `gemm:jit`.
-    package let kernel: String
+    let kernel: String
     private let scores: MatmulPrimitive
     private let context: MatmulPrimitive
 
     /// Sequences shorter than this keep fp32 OpenBLAS attention (no gain at 32 tokens).
-    package static let minimumLength = 48
+    static let minimumLength = 48
 
     /// The process's products for one head size and model width, made on first use: every layer
     /// (and every model of that shape) shares them. Nil, remembered, where this CPU has no bf16 kernel.
-    package static func shared(headSize: Int, operandStride: Int, contextStride: Int) -> HeadProducts? {
+    static func shared(headSize: Int, operandStride: Int, contextStride: Int) -> HeadProducts? {
         let key = [headSize, operandStride, contextStride]
         return made.withLock { made in
             if let known = made[key] { return known.products }
@@ -39,7 +39,7 @@ package final class HeadProducts: @unchecked Sendable {
     private static let made = Mutex<[[Int]: Made]>([:])
 
     /// Throws when this CPU has no bf16 kernel for them but oneDNN's reference loops.
-    package init(headSize: Int, operandStride: Int, contextStride: Int) throws(OneDNN.Failure) {
+    init(headSize: Int, operandStride: Int, contextStride: Int) throws(OneDNN.Failure) {
         self.headSize = headSize
         self.operandStride = operandStride
         self.contextStride = contextStride
@@ -70,7 +70,7 @@ package final class HeadProducts: @unchecked Sendable {
 
     /// One thread's memory objects for sequences of one length (oneDNN needs the concrete
     /// dimensions in them), re-pointed per call.
-    package final class Arguments {
+    final class Arguments {
         fileprivate let scores: MatmulArguments
         fileprivate let context: MatmulArguments
 

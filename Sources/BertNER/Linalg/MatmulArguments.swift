@@ -3,7 +3,7 @@ import CDNNL
 /// One thread's oneDNN memory objects for a matmul primitive's source, weights, destination and
 /// scratchpad, re-pointed at each call's buffers: creating them per call allocated inside oneDNN
 /// every time. The dense layers (`DenseProduct`) and attention (`HeadProducts`) share it.
-package final class MatmulArguments {
+final class MatmulArguments {
     private var memories: [dnnl_memory_t?] = [nil, nil, nil, nil]
     private let list: UnsafeMutablePointer<dnnl_exec_arg_t>
     private let count: Int32

@@ -3,10 +3,10 @@ import CDNNL
 /// A oneDNN matmul primitive `destination = source · weights` for the given memory descriptors
 /// (dimensions may be `DNNL_RUNTIME_DIM_VAL`), with a user scratchpad so that several threads can
 /// run it at once, each with its own `MatmulArguments`.
-package struct MatmulPrimitive: @unchecked Sendable {
+struct MatmulPrimitive: @unchecked Sendable {
     let primitive: dnnl_primitive_t
     /// oneDNN's implementation name, e.g. `brg:avx512_core_vnni` or `gemm:jit`.
-    package let kernel: String
+    let kernel: String
     let scratchpad: dnnl_memory_desc_t
     let scratchpadBytes: Int
 

@@ -2,10 +2,10 @@
 ///
 /// Activations of a packed batch are `[totalTokens, features]`; weights keep the Hugging Face
 /// `[out, in]` layout, so a linear layer is `x · Wᵀ + b` (see `GEMM.swift`).
-public struct Matrix: Sendable, Equatable {
-    public let rows: Int
-    public let columns: Int
-    public var storage: [Float]
+@_spi(Benchmarks) public struct Matrix: Sendable, Equatable {
+    package let rows: Int
+    package let columns: Int
+    var storage: [Float]
 
     public init(rows: Int, columns: Int, storage: [Float]) {
         precondition(storage.count == rows * columns, "Matrix storage does not match \(rows)×\(columns)")
@@ -14,28 +14,28 @@ public struct Matrix: Sendable, Equatable {
         self.storage = storage
     }
 
-    public init(zeros rows: Int, _ columns: Int) {
+    init(zeros rows: Int, _ columns: Int) {
         self.init(rows: rows, columns: columns, storage: [Float](repeating: 0, count: rows * columns))
     }
 
-    public subscript(row: Int, column: Int) -> Float {
+    package internal(set) subscript(row: Int, column: Int) -> Float {
         get { storage[row * columns + column] }
         set { storage[row * columns + column] = newValue }
     }
 
     /// A copy of one row.
-    public func row(_ index: Int) -> [Float] {
+    func row(_ index: Int) -> [Float] {
         Array(storage[(index * columns)..<((index + 1) * columns)])
     }
 
     /// A copy of the rows in `range` (one sequence of a packed batch).
-    package func rows(_ range: Range<Int>) -> Matrix {
+    func rows(_ range: Range<Int>) -> Matrix {
         Matrix(rows: range.count, columns: columns,
                storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
     /// Rows of several matrices with the same width, stacked in order.
-    package static func stacking(_ parts: [Matrix]) -> Matrix {
+    static func stacking(_ parts: [Matrix]) -> Matrix {
         let columns = parts.first?.columns ?? 0
         precondition(parts.allSatisfy { $0.columns == columns }, "stacked matrices differ in width")
         return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, columns: columns,
@@ -43,21 +43,11 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// The transpose, `[columns, rows]`.
-    package func transposed() -> Matrix {
+    func transposed() -> Matrix {
         var result = [Float](repeating: 0, count: storage.count)
         for r in 0..<rows {
             for c in 0..<columns { result[c * rows + r] = storage[r * columns + c] }
         }
         return Matrix(rows: columns, columns: rows, storage: result)
-    }
-
-    /// Largest absolute element-wise difference (for tests and parity reports).
-    package func maxAbsoluteDifference(to other: Matrix) -> Float {
-        precondition(rows == other.rows && columns == other.columns, "shapes differ")
-        var worst: Float = 0
-        for i in storage.indices {
-            worst = max(worst, abs(storage[i] - other.storage[i]))
-        }
-        return worst
     }
 }

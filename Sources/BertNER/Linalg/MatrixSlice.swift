@@ -3,10 +3,10 @@
 ///
 /// Unchecked `Sendable`: parallel parts of a forward pass write through the same slice, and each
 /// part writes only its own tile or rows (see `ComputePool`), so writes never overlap.
-@_spi(Engine) public struct MatrixSlice: @unchecked Sendable {
-    public let base: UnsafeMutablePointer<Float>
-    public let rows: Int
-    public let columns: Int
+@_spi(Benchmarks) public struct MatrixSlice: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Float>
+    let rows: Int
+    let columns: Int
 
     public init(base: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
         self.base = base
@@ -15,18 +15,18 @@
     }
 
     @inline(__always)
-    public subscript(row: Int, column: Int) -> Float { base[row * columns + column] }
+    subscript(row: Int, column: Int) -> Float { base[row * columns + column] }
 
     @inline(__always)
-    public func row(_ index: Int) -> UnsafeMutablePointer<Float> { base + index * columns }
+    func row(_ index: Int) -> UnsafeMutablePointer<Float> { base + index * columns }
 
     /// The rows `range` as a slice of their own.
-    public func rows(_ range: Range<Int>) -> MatrixSlice {
+    func rows(_ range: Range<Int>) -> MatrixSlice {
         MatrixSlice(base: row(range.lowerBound), rows: range.count, columns: columns)
     }
 
     /// An owned copy (for callers and tests that keep a result past the next forward pass).
-    public func copy(rows range: Range<Int>? = nil) -> Matrix {
+    func copy(rows range: Range<Int>? = nil) -> Matrix {
         let range = range ?? 0..<rows
         return Matrix(rows: range.count, columns: columns,
                       storage: Array(UnsafeBufferPointer(start: row(range.lowerBound), count: range.count * columns)))
@@ -35,7 +35,7 @@
 
 extension Matrix {
     /// Runs `body` on a read-only slice view of this matrix's storage (valid only inside `body`).
-    package func withSlice<Result>(_ body: (MatrixSlice) throws -> Result) rethrows -> Result {
+    func withSlice<Result>(_ body: (MatrixSlice) throws -> Result) rethrows -> Result {
         try storage.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else {
                 // An empty matrix: a slice with no rows never reads its base.

@@ -2,13 +2,13 @@ import CDNNL
 
 /// The process's oneDNN CPU engine and the checks around its C API: the int8 and bf16 products
 /// (`PackedWeight`) run on it.
-package enum OneDNN {
+enum OneDNN {
     /// A oneDNN call that did not return `dnnl_success`.
-    package struct Failure: Error, CustomStringConvertible {
-        package let call: String
-        package let status: dnnl_status_t
+    struct Failure: Error, CustomStringConvertible {
+        let call: String
+        let status: dnnl_status_t
 
-        package var description: String {
+        var description: String {
             let reason = switch status {
             case dnnl_out_of_memory: "out of memory"
             case dnnl_invalid_arguments: "invalid arguments"
@@ -20,7 +20,7 @@ package enum OneDNN {
         }
     }
 
-    package static func check(_ status: dnnl_status_t, _ call: @autoclosure () -> String) throws(Failure) {
+    static func check(_ status: dnnl_status_t, _ call: @autoclosure () -> String) throws(Failure) {
         guard status == dnnl_success else { throw Failure(call: call(), status: status) }
     }
 
@@ -32,19 +32,19 @@ package enum OneDNN {
         return Engine(handle: dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success ? engine : nil)
     }()
 
-    package static func engine() throws(Failure) -> dnnl_engine_t {
+    static func engine() throws(Failure) -> dnnl_engine_t {
         guard let handle = shared.handle else { throw Failure(call: "dnnl_engine_create", status: dnnl_runtime_error) }
         return handle
     }
 
     /// "oneDNN 2.6.3".
-    package static var version: String {
+    static var version: String {
         guard let v = dnnl_version() else { return "oneDNN (unknown version)" }
         return "oneDNN \(v.pointee.major).\(v.pointee.minor).\(v.pointee.patch)"
     }
 
     /// The widest instruction set oneDNN dispatches to here (after `ONEDNN_MAX_CPU_ISA`).
-    package static var instructionSet: String {
+    static var instructionSet: String {
         switch dnnl_get_effective_cpu_isa() {
         case dnnl_cpu_isa_avx512_core_amx: "avx512_core_amx"
         case dnnl_cpu_isa_avx512_core_bf16: "avx512_core_bf16"
@@ -61,5 +61,5 @@ package enum OneDNN {
     /// oneDNN parallelises a primitive over the calling thread's OpenMP team; BertNER splits the
     /// work over its own threads instead, so every caller asks for a team of one.
     @inline(__always)
-    package static func useOneThread() { omp_set_num_threads(1) }
+    static func useOneThread() { omp_set_num_threads(1) }
 }

@@ -12,7 +12,7 @@ extension PackedWeight {
     /// returns true; `next` then runs with `handedOver: true`. (A column-split one cannot: no part
     /// finishes whole rows. It writes `output` and returns false.)
     @discardableResult
-    package func forward(_ input: MatrixSlice, bias: [Float], activation: Activation?,
+    func forward(_ input: MatrixSlice, bias: [Float], activation: Activation?,
                          into output: MatrixSlice, pool: ComputePool,
                          handedOver: Bool = false, next: PackedWeight? = nil) -> Bool {
         precondition(input.columns == inputs && output.columns == outputs && output.rows == input.rows,

@@ -6,26 +6,26 @@ import CDNNL
 /// int8 weights are symmetric per output channel: `W[n, k] ≈ scales[n] · q[n, k]`, q in −127…127.
 /// The activations are u8 with a zero point per token, so the s32 product `Σₖ a·q` still contains
 /// `zp · Σₖ q[n, k]`; `columnSums` lets the epilogue take it out.
-package final class PackedWeight: @unchecked Sendable {
-    package let format: DenseProduct.Format
-    package let layout: DenseProduct.WeightPacking
-    package let inputs: Int
-    package let outputs: Int
+final class PackedWeight: @unchecked Sendable {
+    let format: DenseProduct.Format
+    let layout: DenseProduct.WeightPacking
+    let inputs: Int
+    let outputs: Int
     /// int8: the scale of each output channel (empty for bf16).
-    package let scales: [Float]
+    let scales: [Float]
     /// int8: `Σₖ q[n, k]` of each output channel (empty for bf16).
-    package let columnSums: [Int32]
+    let columnSums: [Int32]
     /// The largest activation code. 255 where oneDNN accumulates u8·s8 exactly in 32 bits (VNNI);
     /// 127 where its kernels add pairs of products in 16 bits first (AVX2, AVX-512 without VNNI):
     /// with 7-bit activations those pairs cannot saturate.
-    package let activationLevels: Int
+    let activationLevels: Int
     /// oneDNN's kernel for this weight (e.g. `brg:avx512_core_vnni`).
-    package let kernel: String
-    package let memory: UnsafeMutableRawPointer
+    let kernel: String
+    let memory: UnsafeMutableRawPointer
 
     /// `weight` is Hugging Face's `[out, in]`. Throws when this CPU has no kernel for `format`
     /// other than oneDNN's reference loops (hundreds of times slower).
-    package init(weight: Matrix, format: DenseProduct.Format) throws(OneDNN.Failure) {
+    init(weight: Matrix, format: DenseProduct.Format) throws(OneDNN.Failure) {
         self.format = format
         inputs = weight.columns
         outputs = weight.rows
@@ -81,7 +81,7 @@ package final class PackedWeight: @unchecked Sendable {
 
     /// Bytes from the start of the weights to column `column` (a multiple of
     /// `DenseProduct.columnMultiple`): whole 64-column panels in the blocked layout, whole rows in the plain one.
-    package func offset(ofColumn column: Int) -> Int {
+    func offset(ofColumn column: Int) -> Int {
         switch layout {
         case .plain: column * inputs * format.elementBytes
         case .blocked: column / DenseProduct.columnMultiple * ((inputs + 15) / 16 * 16) * DenseProduct.columnMultiple * format.elementBytes

@@ -2,27 +2,27 @@ import Foundation
 
 /// The fields of a Hugging Face `BertConfig` (`config.json`) the engine uses, plus the labels.
 /// Decoding validates the geometry so a bad file fails at load with a message, not at inference.
-public struct BertConfig: Sendable, Equatable {
-    public var vocabSize: Int
-    public var hiddenSize: Int
-    public var numHiddenLayers: Int
-    public var numAttentionHeads: Int
-    public var intermediateSize: Int
-    public var hiddenActivation: Activation
-    public var maxPositionEmbeddings: Int
-    public var typeVocabSize: Int
-    public var layerNormEpsilon: Float
+package struct BertConfig: Sendable, Equatable {
+    package var vocabSize: Int
+    package var hiddenSize: Int
+    package var numHiddenLayers: Int
+    package var numAttentionHeads: Int
+    package var intermediateSize: Int
+    package var hiddenActivation: Activation
+    package var maxPositionEmbeddings: Int
+    var typeVocabSize: Int
+    var layerNormEpsilon: Float
     /// Label names by id (`id2label`), dense from 0.
-    public var labels: [String]
+    package var labels: [String]
     /// Whether `crf.*` tensors are expected (`use_crf` in config.json; BertNER's own key).
-    public var usesCRF: Bool
+    package var usesCRF: Bool
     /// `tag_scheme` in config.json when present (BIO, BIOES, BMES, any case); nil: inferred from
     /// the labels.
-    public var tagScheme: TagScheme?
+    var tagScheme: TagScheme?
 
-    public var headSize: Int { hiddenSize / numAttentionHeads }
+    var headSize: Int { hiddenSize / numAttentionHeads }
 
-    public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
+    init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
                 intermediateSize: Int, hiddenActivation: Activation = .gelu, maxPositionEmbeddings: Int = 512,
                 typeVocabSize: Int = 2, layerNormEpsilon: Float = 1e-12, labels: [String], usesCRF: Bool,
                 tagScheme: TagScheme? = nil) {
@@ -41,7 +41,7 @@ public struct BertConfig: Sendable, Equatable {
     }
 
     /// Reads and validates `config.json`.
-    public init(contentsOf path: String) throws {
+    init(contentsOf path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw ModelLoadingError.fileNotFound(path: path) }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelLoadingError.unreadableFile(path: path, reason: "could not read the file")
@@ -49,7 +49,7 @@ public struct BertConfig: Sendable, Equatable {
         try self.init(json: data, path: path)
     }
 
-    public init(json data: Data, path: String = "config.json") throws {
+    init(json data: Data, path: String = "config.json") throws {
         func fail(_ reason: String) -> ModelLoadingError { .invalidConfig(path: path, reason: reason) }
         let raw: RawConfig
         do {

@@ -1,12 +1,12 @@
 /// `bert.embeddings`: word + position + token-type embeddings, then LayerNorm (dropout is a no-op
 /// at inference).
-package struct BertEmbeddings: Sendable {
-    package let wordEmbeddings: Matrix
-    package let positionEmbeddings: Matrix
-    package let tokenTypeEmbeddings: Matrix
-    package let layerNorm: LayerNorm
+struct BertEmbeddings: Sendable {
+    let wordEmbeddings: Matrix
+    let positionEmbeddings: Matrix
+    let tokenTypeEmbeddings: Matrix
+    let layerNorm: LayerNorm
 
-    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
+    init(weights: SafeTensorsFile, prefix: String, config: BertConfig) throws {
         let h = config.hiddenSize
         wordEmbeddings = try weights.matrix("\(prefix).word_embeddings.weight", rows: config.vocabSize, columns: h)
         positionEmbeddings = try weights.matrix("\(prefix).position_embeddings.weight",
@@ -18,7 +18,7 @@ package struct BertEmbeddings: Sendable {
     }
 
     /// Writes `[batch.tokenCount, H]` to `output`. Ids must be valid (`BertModel.validate` checks them first).
-    package func forward(_ batch: PackedBatch, into output: MatrixSlice, pool: ComputePool) {
+    func forward(_ batch: PackedBatch, into output: MatrixSlice, pool: ComputePool) {
         pool.run(parts: pool.rowParts(batch.tokenCount), Rows(embeddings: self, batch: batch, output: output))
         layerNorm.forward(output, pool: pool)
     }

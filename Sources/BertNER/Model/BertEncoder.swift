@@ -1,10 +1,10 @@
 /// `bert.encoder`: the stack of layers.
-package struct BertEncoder: Sendable {
-    package let layers: [BertLayer]
+struct BertEncoder: Sendable {
+    let layers: [BertLayer]
     /// Its `encoderFLOPs` weigh sequences when a batch is cut into `SequenceLanes`.
     private let config: BertConfig
 
-    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
+    init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
         layers = try (0..<config.numHiddenLayers).map {
             try BertLayer(weights: weights, prefix: "\(prefix).layer.\($0)", config: config, precision: precision)
         }
@@ -14,7 +14,7 @@ package struct BertEncoder: Sendable {
     /// Runs every layer over `buffers.hidden` in place; `observe` sees each layer's output in
     /// order (parity tests). A batch whose sequences split evenly runs each layer in lanes, a
     /// group of sequences per thread; otherwise each step of a layer is split across the threads.
-    package func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool,
+    func forward(_ buffers: ForwardWorkspace.Buffers, ranges: [Range<Int>], pool: ComputePool,
                         observe: ((Int, MatrixSlice) -> Void)? = nil) {
         let lanes = SequenceLanes(ranges: ranges, threads: pool.lanes.count, cost: config.encoderFLOPs(tokens:))
         if let lanes, observe == nil {

@@ -1,17 +1,17 @@
 /// `bert`: embeddings and encoder (no pooler: token classification does not use it).
-package struct BertModel: Sendable {
-    package let config: BertConfig
-    package let embeddings: BertEmbeddings
-    package let encoder: BertEncoder
+struct BertModel: Sendable {
+    let config: BertConfig
+    let embeddings: BertEmbeddings
+    let encoder: BertEncoder
 
-    package init(weights: SafeTensorsFile, prefix: String = "bert", config: BertConfig, precision: Precision = .fp32) throws {
+    init(weights: SafeTensorsFile, prefix: String = "bert", config: BertConfig, precision: Precision = .fp32) throws {
         self.config = config
         embeddings = try BertEmbeddings(weights: weights, prefix: "\(prefix).embeddings", config: config)
         encoder = try BertEncoder(weights: weights, prefix: "\(prefix).encoder", config: config, precision: precision)
     }
 
     /// Checks ids, token types and lengths against the config.
-    package func validate(_ batch: PackedBatch) throws {
+    func validate(_ batch: PackedBatch) throws {
         for range in batch.ranges where range.count > config.maxPositionEmbeddings {
             throw ModelInputError.sequenceTooLong(length: range.count, maximum: config.maxPositionEmbeddings)
         }
@@ -26,7 +26,7 @@ package struct BertModel: Sendable {
     /// Runs embeddings and encoder; the final hidden states `[batch.tokenCount, H]` are left in
     /// the returned buffers' `hidden` (valid until the workspace's next pass). `observeEmbeddings` /
     /// `observeLayer` see the intermediate states (the parity tests compare each one with PyTorch).
-    package func forward(_ batch: PackedBatch, workspace: ForwardWorkspace,
+    func forward(_ batch: PackedBatch, workspace: ForwardWorkspace,
                         observeEmbeddings: ((MatrixSlice) -> Void)? = nil,
                         observeLayer: ((Int, MatrixSlice) -> Void)? = nil) throws -> ForwardWorkspace.Buffers {
         try validate(batch)

@@ -9,14 +9,14 @@
 ///
 /// The int8 and bf16 engines run the two products in bf16 through oneDNN (`HeadProducts`) where
 /// the CPU has bf16 kernels and the sequence is long enough to gain; fp32 keeps OpenBLAS (exact).
-package struct BertSelfAttention: Sendable {
-    package let queryKeyValue: Linear
-    package let heads: Int
-    package let headSize: Int
+struct BertSelfAttention: Sendable {
+    let queryKeyValue: Linear
+    let heads: Int
+    let headSize: Int
     /// bf16 products, or nil for fp32 OpenBLAS.
-    package let headProducts: HeadProducts?
+    let headProducts: HeadProducts?
 
-    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
+    init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
         let h = config.hiddenSize
         let parts = try ["query", "key", "value"].map {
             try Linear(weights: weights, prefix: "\(prefix).\($0)", inputs: h, outputs: h)
@@ -28,7 +28,7 @@ package struct BertSelfAttention: Sendable {
 
     /// `queryKeyValue` is the `[3H, H]` projection; `precision` picks the attention products (bf16
     /// for int8 and bf16 where the CPU has the kernels, OpenBLAS fp32 otherwise).
-    package init(queryKeyValue: Linear, heads: Int, precision: Precision) {
+    init(queryKeyValue: Linear, heads: Int, precision: Precision) {
         let h = queryKeyValue.inputs
         self.queryKeyValue = queryKeyValue
         self.heads = heads
@@ -37,14 +37,14 @@ package struct BertSelfAttention: Sendable {
     }
 
     /// What multiplies Q·Kᵀ and P·V.
-    package var kernelName: String {
+    var kernelName: String {
         guard let headProducts else { return "OpenBLAS sgemm" }
         return "\(OneDNN.version) \(headProducts.kernel) bf16 from \(HeadProducts.minimumLength) tokens, else OpenBLAS sgemm"
     }
 
     /// Writes the context vectors of `hidden` to `buffers.context` (heads side by side, as HF's
     /// reshape leaves them), using `buffers.queryKeyValue` and `buffers.scores` on the way.
-    package func forward(_ hidden: MatrixSlice, ranges: [Range<Int>], buffers: ForwardWorkspace.Buffers,
+    func forward(_ hidden: MatrixSlice, ranges: [Range<Int>], buffers: ForwardWorkspace.Buffers,
                         pool: ComputePool) {
         queryKeyValue.forward(hidden, into: buffers.queryKeyValue, pool: pool)
         let pairs = ranges.count * heads, parts = min(pool.threads, pairs)

@@ -1,10 +1,10 @@
 /// `attention.output`: dense projection of the attention context, then Add & LayerNorm with the
 /// layer's input.
-package struct BertSelfOutput: Sendable {
-    package let dense: Linear
-    package let layerNorm: LayerNorm
+struct BertSelfOutput: Sendable {
+    let dense: Linear
+    let layerNorm: LayerNorm
 
-    package init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
+    init(weights: SafeTensorsFile, prefix: String, config: BertConfig, precision: Precision = .fp32) throws {
         let h = config.hiddenSize
         dense = try Linear(weights: weights, prefix: "\(prefix).dense", inputs: h, outputs: h, precision: precision)
         layerNorm = try LayerNorm(weights: weights, prefix: "\(prefix).LayerNorm", size: h,
@@ -12,7 +12,7 @@ package struct BertSelfOutput: Sendable {
     }
 
     /// `output = LayerNorm(context · Wᵀ + b + input)`.
-    package func forward(_ context: MatrixSlice, input: MatrixSlice, into output: MatrixSlice, pool: ComputePool) {
+    func forward(_ context: MatrixSlice, input: MatrixSlice, into output: MatrixSlice, pool: ComputePool) {
         dense.forward(context, into: output, pool: pool)
         layerNorm.forward(output, residual: input, pool: pool)
     }

@@ -4,17 +4,17 @@ import Foundation
 /// `crf.transitions[i, j]` scores tag i followed by tag j, `crf.start_transitions[j]` a first tag,
 /// `crf.end_transitions[i]` a last tag. Scores are accumulated in `Double` so that marginals are
 /// accurate to ~1e-7 even for long sequences.
-package struct CRF: Sendable {
-    package let labelCount: Int
-    package let transitions: [Double]  // row-major [from, to]
-    package let startTransitions: [Double]
-    package let endTransitions: [Double]
+struct CRF: Sendable {
+    let labelCount: Int
+    let transitions: [Double]  // row-major [from, to]
+    let startTransitions: [Double]
+    let endTransitions: [Double]
     /// exp of the parameters for forward–backward; below −300 a score counts as −300, which keeps
     /// a forced path through a "forbidden" (−10000) transition representable and changes no
     /// probability a Float can show.
     private let potentials: (transitions: [Double], start: [Double], end: [Double])
 
-    package init(transitions: [Float], startTransitions: [Float], endTransitions: [Float]) {
+    init(transitions: [Float], startTransitions: [Float], endTransitions: [Float]) {
         labelCount = startTransitions.count
         precondition(transitions.count == labelCount * labelCount && endTransitions.count == labelCount,
                      "CRF parameter sizes disagree")
@@ -28,7 +28,7 @@ package struct CRF: Sendable {
         potentials = (transitions.map(potential), startTransitions.map(potential), endTransitions.map(potential))
     }
 
-    package init(weights: SafeTensorsFile, prefix: String = "crf", labelCount: Int) throws {
+    init(weights: SafeTensorsFile, prefix: String = "crf", labelCount: Int) throws {
         self.init(transitions: try weights.floats("\(prefix).transitions", shape: [labelCount, labelCount]),
                   startTransitions: try weights.vector("\(prefix).start_transitions", count: labelCount),
                   endTransitions: try weights.vector("\(prefix).end_transitions", count: labelCount))
@@ -38,13 +38,13 @@ package struct CRF: Sendable {
 
     /// The highest-scoring tag path (empty for no steps). Ties go to the lowest label id, as
     /// `torch.max` resolves them.
-    package func viterbi(_ emissions: Matrix) -> [Int] {
+    func viterbi(_ emissions: Matrix) -> [Int] {
         emissions.withSlice { viterbi($0) }
     }
 
     /// `viterbi` on emissions read in place (a window's rows of the forward pass's logits), over
     /// the paths `constraints` allow (the best constrained path; the constraints must admit one).
-    package func viterbi(_ emissions: MatrixSlice, constraints: TagConstraints? = nil) -> [Int] {
+    func viterbi(_ emissions: MatrixSlice, constraints: TagConstraints? = nil) -> [Int] {
         precondition(emissions.columns == labelCount, "emissions have \(emissions.columns) labels, CRF \(labelCount)")
         let steps = emissions.rows, l = labelCount
         guard steps > 0 else { return [] }
@@ -75,7 +75,7 @@ package struct CRF: Sendable {
     }
 
     /// The score of one tag path (log-potential, unnormalised).
-    package func score(_ emissions: Matrix, path: [Int]) -> Double {
+    func score(_ emissions: Matrix, path: [Int]) -> Double {
         guard let first = path.first, let last = path.last else { return 0 }
         var total = startTransitions[first] + endTransitions[last]
         for (t, tag) in path.enumerated() {
@@ -86,19 +86,19 @@ package struct CRF: Sendable {
     }
 
     /// log Z: the log-sum-exp over all tag paths.
-    package func logPartition(_ emissions: Matrix) -> Double {
+    func logPartition(_ emissions: Matrix) -> Double {
         guard emissions.rows > 0 else { return 0 }
         return emissions.withSlice { forwardBackward(Emissions(values: $0, constraints: nil)).logZ }
     }
 
     /// p(tag at step t = j | emissions) by forward–backward, `[steps, labels]`; rows sum to 1.
-    package func marginals(_ emissions: Matrix) -> Matrix {
+    func marginals(_ emissions: Matrix) -> Matrix {
         emissions.withSlice { marginals($0) }
     }
 
     /// `marginals` on emissions read in place; with `constraints`, the marginals of the
     /// distribution restricted to the allowed paths (disallowed tags get 0, rows still sum to 1).
-    package func marginals(_ emissions: MatrixSlice, constraints: TagConstraints? = nil) -> Matrix {
+    func marginals(_ emissions: MatrixSlice, constraints: TagConstraints? = nil) -> Matrix {
         precondition(emissions.columns == labelCount, "emissions have \(emissions.columns) labels, CRF \(labelCount)")
         guard emissions.rows > 0 else { return Matrix(zeros: 0, labelCount) }
         return forwardBackward(Emissions(values: emissions, constraints: constraints)).marginals

@@ -3,10 +3,10 @@
 /// In fp32 the weight is kept in whichever layout OpenBLAS multiplies fastest for the layer's
 /// shape (`GEMM.WeightOrientation.preferred`); in int8 or bf16 it is a `PackedWeight` for oneDNN, and
 /// the fp32 copy is dropped.
-package struct Linear: Sendable {
-    package let bias: [Float]
-    package let inputs: Int
-    package let outputs: Int
+struct Linear: Sendable {
+    let bias: [Float]
+    let inputs: Int
+    let outputs: Int
     let kernel: Kernel
 
     enum Kernel: Sendable {
@@ -16,33 +16,33 @@ package struct Linear: Sendable {
     }
 
     /// The weight in Hugging Face's `[out, in]` layout; nil once it is packed.
-    package var weight: Matrix? {
+    var weight: Matrix? {
         guard case .fp32(let stored, let layout) = kernel else { return nil }
         return layout == .outputMajor ? stored : stored.transposed()
     }
 
     /// The precision the layer multiplies in.
-    package var precision: Precision {
+    var precision: Precision {
         guard case .packed(let packed) = kernel else { return .fp32 }
         return packed.format.precision
     }
 
     /// What multiplies: "OpenBLAS sgemm", or oneDNN's kernel with the activation range.
-    package var kernelName: String {
+    var kernelName: String {
         guard case .packed(let packed) = kernel else { return "OpenBLAS sgemm" }
         let range = packed.format == .int8 ? " (u8 activations 0…\(packed.activationLevels))" : ""
         return "\(OneDNN.version) \(packed.kernel)\(range)"
     }
 
     /// `weight` is `[out, in]`.
-    package init(weight: Matrix, bias: [Float]) {
+    init(weight: Matrix, bias: [Float]) {
         let layout = GEMM.WeightOrientation.preferred(inputs: weight.columns, outputs: weight.rows)
         self.init(kernel: .fp32(layout == .outputMajor ? weight : weight.transposed(), layout),
                   inputs: weight.columns, outputs: weight.rows, bias: bias)
     }
 
     /// `weight` `[out, in]` converted to `precision` (fp32 keeps it as it is).
-    package init(weight: Matrix, bias: [Float], precision: Precision) throws(ModelLoadingError) {
+    init(weight: Matrix, bias: [Float], precision: Precision) throws(ModelLoadingError) {
         guard let format = DenseProduct.Format(precision) else {
             self.init(weight: weight, bias: bias)
             return
@@ -63,7 +63,7 @@ package struct Linear: Sendable {
     }
 
     /// Loads `<prefix>.weight` `[outputs, inputs]` and `<prefix>.bias` `[outputs]`.
-    package init(weights: SafeTensorsFile, prefix: String, inputs: Int, outputs: Int,
+    init(weights: SafeTensorsFile, prefix: String, inputs: Int, outputs: Int,
                  precision: Precision = .fp32) throws {
         try self.init(weight: try weights.matrix("\(prefix).weight", rows: outputs, columns: inputs),
                       bias: try weights.vector("\(prefix).bias", count: outputs), precision: precision)
@@ -76,7 +76,7 @@ package struct Linear: Sendable {
     /// already converted instead of writing `output` (returns true; see `PackedWeight.forward`),
     /// and `next` then runs with `handedOver: true`, reading its input from the pool's scratch.
     @discardableResult
-    package func forward(_ input: MatrixSlice, into output: MatrixSlice, pool: ComputePool,
+    func forward(_ input: MatrixSlice, into output: MatrixSlice, pool: ComputePool,
                         activation: Activation? = nil, handedOver: Bool = false, next: Linear? = nil) -> Bool {
         switch kernel {
         case .packed(let packed):

@@ -1,10 +1,10 @@
 /// Problems with the token ids handed to the model, caught before any computation.
-public enum ModelInputError: Error, Equatable, Sendable, CustomStringConvertible {
+enum ModelInputError: Error, Equatable, Sendable, CustomStringConvertible {
     case tokenIDOutOfRange(id: Int32, vocabularySize: Int)
     case tokenTypeOutOfRange(type: Int32, typeVocabularySize: Int)
     case sequenceTooLong(length: Int, maximum: Int)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .tokenIDOutOfRange(let id, let size):
             return "token id \(id) is outside the vocabulary (0..<\(size))"

@@ -1,15 +1,15 @@
 /// Sequences of token ids concatenated without padding: dense layers see one `[totalTokens, H]`
 /// matrix, attention works per sequence through `ranges`. Padding costs nothing this way, and
 /// each sequence gets exactly what it would get alone.
-public struct PackedBatch: Sendable, Equatable {
-    public let tokenIDs: [Int32]
-    public let tokenTypeIDs: [Int32]
+@_spi(Benchmarks) public struct PackedBatch: Sendable, Equatable {
+    let tokenIDs: [Int32]
+    let tokenTypeIDs: [Int32]
     /// Position of each token within its own sequence.
-    public let positions: [Int32]
+    let positions: [Int32]
     /// The rows of each sequence in the packed matrices.
-    public let ranges: [Range<Int>]
+    let ranges: [Range<Int>]
 
-    public var tokenCount: Int { tokenIDs.count }
+    package var tokenCount: Int { tokenIDs.count }
 
     /// Packs `sequences` (each typically `[CLS] … [SEP]`); token types default to 0.
     public init(sequences: [[Int32]], tokenTypes: [[Int32]]? = nil) {

@@ -1,10 +1,14 @@
 /// The feed-forward activations `hidden_act` can name, computed exactly as Hugging Face's `ACT2FN`.
-public enum Activation: String, Sendable, Equatable, CaseIterable {
+/// SPI only because `GEMM.linear` (timed by the benchmark harness) takes one.
+@_spi(Benchmarks) public enum Activation: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
     /// `x · Φ(x)` with the exact erf (HF `gelu`, BERT's default).
     case gelu
     /// The tanh approximation (HF `gelu_new`, `gelu_pytorch_tanh`).
     case geluNew = "gelu_new"
     case relu
+
+    /// The `hidden_act` spelling (`ner info` prints it without naming this SPI type).
+    public var description: String { rawValue }
 
     static let supportedNames = ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"]
 
@@ -18,7 +22,7 @@ public enum Activation: String, Sendable, Equatable, CaseIterable {
     }
 
     /// Applies the activation to `count` floats in place.
-    package func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .gelu: VectorMath.map(values, count: count, GELU.self)
         case .geluNew: VectorMath.map(values, count: count, GELUTanh.self)

@@ -1,11 +1,11 @@
 /// LayerNorm over the last dimension with learned `weight` (γ) and `bias` (β), as `torch.nn.LayerNorm`.
-package struct LayerNorm: Sendable {
-    package let weight: [Float]
-    package let bias: [Float]
-    package let epsilon: Float
+struct LayerNorm: Sendable {
+    let weight: [Float]
+    let bias: [Float]
+    let epsilon: Float
 
     /// Loads `<prefix>.weight` and `<prefix>.bias`.
-    package init(weights: SafeTensorsFile, prefix: String, size: Int, epsilon: Float) throws {
+    init(weights: SafeTensorsFile, prefix: String, size: Int, epsilon: Float) throws {
         weight = try weights.vector("\(prefix).weight", count: size)
         bias = try weights.vector("\(prefix).bias", count: size)
         self.epsilon = epsilon
@@ -13,7 +13,7 @@ package struct LayerNorm: Sendable {
 
     /// Normalises every row of `x` in place, rows split across the pool. With `residual`,
     /// normalises `x + residual` (BERT's "Add & Norm"), saving a separate pass and buffer.
-    package func forward(_ x: MatrixSlice, residual: MatrixSlice? = nil, pool: ComputePool) {
+    func forward(_ x: MatrixSlice, residual: MatrixSlice? = nil, pool: ComputePool) {
         let width = x.columns
         precondition(width == weight.count, "LayerNorm width \(weight.count) ≠ input \(width)")
         if let residual {

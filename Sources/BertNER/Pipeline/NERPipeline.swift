@@ -3,16 +3,16 @@ import Foundation
 /// Text in, entities out: tokenize with offsets, window long inputs, run the model on one packed
 /// batch, decode tags (CRF Viterbi or argmax) with the model's tag scheme, and score each entity.
 public struct NERPipeline: Sendable {
-    public let model: TokenClassifier
+    package let model: TokenClassifier
     public let tokenizer: BertTokenizer
-    public let scheme: TagScheme
+    package let scheme: TagScheme
     package let windowing: Windowing
     /// Upper bound on the tokens of one forward pass; larger batches run in several passes so
     /// memory stays bounded whatever the caller hands in.
     public var maxTokensPerForward: Int = 16_384
     /// Tag each sentence on its own (see `SentenceSplitter` for why); false tags whole texts,
     /// windowing only where they exceed the model's positions.
-    public var splitsSentences: Bool = true
+    package var splitsSentences: Bool = true
     /// Cores one forward pass may use (GEMM blocks, rows and attention heads run in parallel).
     /// Defaults to the machine's active processors.
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -64,7 +64,7 @@ public struct NERPipeline: Sendable {
     }
 
     /// `configPath` and `vocabularyPath` only name the files in error messages.
-    public init(model: TokenClassifier, tokenizer: BertTokenizer, configPath: String = "config.json",
+    init(model: TokenClassifier, tokenizer: BertTokenizer, configPath: String = "config.json",
                 vocabularyPath: String = "vocab.txt", stride: Int = 128) throws {
         try Self.checkVocabulary(of: tokenizer, against: model.config, vocabularyPath: vocabularyPath, configPath: configPath)
         let labels = model.config.labels
@@ -94,6 +94,15 @@ public struct NERPipeline: Sendable {
         }
     }
 
+    /// The precision the encoder's dense layers run in: the one asked for, or what `.auto` chose.
+    public var precision: Precision { model.precision }
+
+    /// The model's geometry and labels, for the server's `/info` and `ner info`.
+    package var config: BertConfig { model.config }
+
+    /// The kernels of the dense products (see `TokenClassifier.productKernels`), for logs and `/info`.
+    package var productKernels: String { model.productKernels }
+
     /// The entity types the model can produce, in label order.
     public var entityTypes: [String] {
         var seen: [String] = []
@@ -115,16 +124,16 @@ public struct NERPipeline: Sendable {
 
     /// What one call did, for servers that report throughput: the entities, plus the number of
     /// sequences (sentences/windows) and tokens (word pieces incl. [CLS]/[SEP]) the model ran on.
-    public struct BatchResult: Sendable {
-        public var entities: [[Entity]]
-        public var sequences: Int
-        public var tokens: Int
+    package struct BatchResult: Sendable {
+        package var entities: [[Entity]]
+        var sequences: Int
+        var tokens: Int
         /// Dictionary entries applied, and occurrences skipped for falling inside a word piece.
-        public var dictionaryMatches: Int
-        public var misalignedDictionaryMatches: Int
+        package var dictionaryMatches: Int
+        package var misalignedDictionaryMatches: Int
     }
 
-    public func recognizeWithStatistics(batch texts: [String], dictionary: EntityDictionary? = nil) throws -> BatchResult {
+    package func recognizeWithStatistics(batch texts: [String], dictionary: EntityDictionary? = nil) throws -> BatchResult {
         let dictionary = dictionary ?? self.dictionary
         let prepared = texts.map { prepare($0, dictionary: dictionary) }
         let decoded = try decode(prepared.flatMap(\.sequences), constraints: prepared.flatMap(\.constraints))

@@ -29,32 +29,32 @@ public enum PrecisionChoice: RawRepresentable, Sendable, Equatable, Codable, Cus
     public var description: String { rawValue }
 
     /// Every accepted spelling, for error messages and help.
-    public static let names = ["auto"] + Precision.allCases.map(\.rawValue)
+    package static let names = ["auto"] + Precision.allCases.map(\.rawValue)
 }
 
 /// What `PrecisionChoice.auto` measured at load and why it kept what it kept.
 public struct PrecisionSelection: Sendable, Codable, Equatable {
     /// One precision as the selection saw it.
-    public struct Trial: Sendable, Codable, Equatable {
-        public let precision: Precision
+    struct Trial: Sendable, Codable, Equatable {
+        let precision: Precision
         /// Median wall time of one probe round (a lone sentence, then eight together), in
         /// milliseconds; nil when the precision could not be loaded.
-        public let milliseconds: Double?
+        let milliseconds: Double?
         /// Mean |Δ| of its logits against fp32's on the probe sentences, relative to fp32's mean |logit|.
-        public let relativeError: Double?
+        let relativeError: Double?
         /// Fraction of probe tokens whose best tag equals fp32's.
-        public let agreement: Double?
+        let agreement: Double?
         /// Why it was not eligible (kernels missing on this CPU, logits over the bound); nil if eligible.
-        public let rejection: String?
+        let rejection: String?
     }
 
     public let chosen: Precision
-    public let trials: [Trial]
+    let trials: [Trial]
     /// Cores each timed pass used (the pipeline's `threads`).
-    public let threads: Int
+    let threads: Int
     /// Rounds timed (interleaved, so that drift of the machine hits all alike); a precision half
     /// as slow again as the fastest after two rounds is not timed further.
-    public let rounds: Int
+    let rounds: Int
 
     /// One line for logs and `ner info`: the choice, then every precision's time or rejection.
     public var summary: String {

@@ -6,10 +6,10 @@
 /// concurrently across requests, and hand only `sequences` (and their `constraints`) to the single
 /// inference thread.
 package struct PreparedText: Sendable {
-    package let text: String
-    package let pieces: [BertTokenizer.Token]
+    let text: String
+    let pieces: [BertTokenizer.Token]
     /// Piece ranges of the windows, in order (windows of different sentences never overlap).
-    package let windows: [Range<Int>]
+    let windows: [Range<Int>]
     /// The model's input for each window.
     package let sequences: [[Int32]]
     /// The dictionary entries found in the text.
@@ -18,5 +18,5 @@ package struct PreparedText: Sendable {
     package let constraints: [TagConstraints?]
 
     /// Word pieces the forward pass will run on for this text, [CLS]/[SEP] included.
-    package var tokenCount: Int { sequences.reduce(0) { $0 + $1.count } }
+    var tokenCount: Int { sequences.reduce(0) { $0 + $1.count } }
 }

@@ -14,12 +14,14 @@
 /// own, and as a sequence of its own it would cost [CLS] and [SEP] for every one or two pieces — a
 /// text of two-character sentences ran twice the word pieces of ordinary text. Line breaks always
 /// separate (lists of names, one per line, must not run together).
-@_spi(Engine) public struct SentenceSplitter: Sendable {
+///
+/// `@_spi(Fuzzing)`: the fuzzer (Fuzz/, a package of its own) checks that sentences tile the pieces.
+@_spi(Fuzzing) public struct SentenceSplitter: Sendable {
     static let terminators: Set<Unicode.Scalar> = ["。", "！", "？", "；", "!", "?", ";", "…", "｡"]
     static let closers: Set<Unicode.Scalar> = ["”", "’", "」", "』", "）", ")", "》", "〉", "】", "\"", "'", "]"]
 
     /// Shorter sentences join the next one on their line (0 or 1: every sentence alone).
-    public var minimumPieces: Int
+    var minimumPieces: Int
 
     public init(minimumPieces: Int = 8) {
         self.minimumPieces = minimumPieces

@@ -3,29 +3,29 @@ import Foundation
 /// The tag path of one sequence and the probability of each chosen tag.
 package struct DecodedSequence: Sendable, Equatable {
     /// Label id per position.
-    package var path: [Int]
+    var path: [Int]
     /// p(position t has tag path[t]): CRF marginals, or softmax of the logits without a CRF — under
     /// the sequence's dictionary constraints, if any.
-    package var probabilities: [Double]
+    var probabilities: [Double]
     /// The same probabilities without the constraints, when a dictionary forced entities here: what
     /// the model alone thinks of a forced entity.
-    package var modelProbabilities: [Double]?
+    var modelProbabilities: [Double]?
 }
 
 /// Turns one sequence's emissions into tags: CRF Viterbi + forward–backward marginals when the
 /// model has a CRF, otherwise per-position argmax + softmax. One place for both, so the pipeline,
 /// `ner eval` and the server decode alike; emissions are read in place from the forward pass.
 /// Dictionary constraints restrict both decoders the same way: to the allowed tags per position.
-package enum SequenceDecoder: Sendable {
+enum SequenceDecoder: Sendable {
     case crf(CRF)
     case argmax
 
-    package init(model: TokenClassifier) {
+    init(model: TokenClassifier) {
         self = model.crf.map(SequenceDecoder.crf) ?? .argmax
     }
 
     /// The best path (under `constraints`) and the probability of each of its tags.
-    package func decode(_ emissions: MatrixSlice, constraints: TagConstraints? = nil) -> DecodedSequence {
+    func decode(_ emissions: MatrixSlice, constraints: TagConstraints? = nil) -> DecodedSequence {
         let path = self.path(emissions, constraints: constraints)
         let probabilities = self.probabilities(of: path, emissions, constraints: constraints)
         let model = constraints?.forcesEntities == true ? self.probabilities(of: path, emissions, constraints: nil) : nil
@@ -53,7 +53,7 @@ package enum SequenceDecoder: Sendable {
 
     /// The best path alone: Viterbi, or per-position argmax (ties to the lowest label, as torch),
     /// over the tags `constraints` allow.
-    package func path(_ emissions: MatrixSlice, constraints: TagConstraints? = nil) -> [Int] {
+    func path(_ emissions: MatrixSlice, constraints: TagConstraints? = nil) -> [Int] {
         switch self {
         case .crf(let crf):
             return crf.viterbi(emissions, constraints: constraints)

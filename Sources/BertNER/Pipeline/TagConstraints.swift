@@ -2,28 +2,28 @@
 /// the same Viterbi and forward–backward recursions (a disallowed label's emission is −∞), so the
 /// best path and the marginals are those *subject to* a dictionary.
 package struct TagConstraints: Sendable, Equatable {
-    package let steps: Int
-    package let labels: Int
+    let steps: Int
+    let labels: Int
     /// Row-major `[steps, labels]`.
-    package private(set) var allowed: [Bool]
+    private(set) var allowed: [Bool]
     /// Whether some position is forced to an entity tag (its model probability is then reported).
-    package private(set) var forcesEntities = false
+    private(set) var forcesEntities = false
 
-    package init(steps: Int, labels: Int) {
+    init(steps: Int, labels: Int) {
         self.steps = steps
         self.labels = labels
         allowed = [Bool](repeating: true, count: steps * labels)
     }
 
     @inline(__always)
-    package func allows(_ step: Int, _ label: Int) -> Bool { allowed[step * labels + label] }
+    func allows(_ step: Int, _ label: Int) -> Bool { allowed[step * labels + label] }
 
     /// Keeps only the labels of `mask` at `step`.
-    package mutating func restrict(_ step: Int, to mask: [Bool]) {
+    mutating func restrict(_ step: Int, to mask: [Bool]) {
         for label in 0..<labels where !mask[label] { allowed[step * labels + label] = false }
     }
 
-    package mutating func force(_ step: Int, to label: Int) {
+    mutating func force(_ step: Int, to label: Int) {
         for other in 0..<labels where other != label { allowed[step * labels + other] = false }
         forcesEntities = true
     }
@@ -31,17 +31,17 @@ package struct TagConstraints: Sendable, Equatable {
 
 /// The labels a scheme uses to spell spans, looked up once per model: what a forced span's pieces
 /// must be, and which labels may stand next to a span without running into it.
-package struct SpanLabels: Sendable {
+struct SpanLabels: Sendable {
     private let scheme: TagScheme
     private let labels: [TagScheme.Tag]
     /// O only.
-    package let outside: [Bool]
+    let outside: [Bool]
     /// Labels after which an entity may begin: every label in BIO; O, E-, S- in BIOES / BMES.
-    package let closing: [Bool]
+    let closing: [Bool]
     /// Labels that do not continue an entity begun before them: O, B-, S-.
-    package let opening: [Bool]
+    let opening: [Bool]
 
-    package init(scheme: TagScheme, labels: [TagScheme.Tag]) {
+    init(scheme: TagScheme, labels: [TagScheme.Tag]) {
         self.scheme = scheme
         self.labels = labels
         outside = labels.map { $0.prefix == "O" }
@@ -50,7 +50,7 @@ package struct SpanLabels: Sendable {
     }
 
     /// The label of piece `offset` of a forced entity of `length` pieces, if the model has it.
-    package func forced(type: String, offset: Int, length: Int) -> Int? {
+    func forced(type: String, offset: Int, length: Int) -> Int? {
         let prefix: Character
         if length == 1 {
             prefix = scheme == .bio ? "B" : "S"
@@ -69,7 +69,7 @@ package struct SpanLabels: Sendable {
     /// before a span must close whatever precedes, the piece after must not continue into the span.
     /// A span crossing the window's edge constrains the part inside, so every window holding a
     /// piece forces the same tag on it.
-    package func constraints(window: Range<Int>, matches: [DictionaryMatch]) -> TagConstraints? {
+    func constraints(window: Range<Int>, matches: [DictionaryMatch]) -> TagConstraints? {
         var result: TagConstraints?
         for match in matches where match.pieces.lowerBound <= window.upperBound && match.pieces.upperBound >= window.lowerBound {
             if result == nil { result = TagConstraints(steps: window.count, labels: labels.count) }

@@ -5,24 +5,24 @@
 /// - BIO: an entity is `B-X` (`I-X`)*.
 /// - Anything else — `I-`/`E-` without a `B-`, a `B-` never closed (BIOES), a type change inside —
 ///   yields no entity for those tokens (strict mode counts them as nothing, not as a guess).
-public enum TagScheme: String, Sendable, CaseIterable {
+package enum TagScheme: String, Sendable, CaseIterable {
     case bio = "BIO"
     case bioes = "BIOES"
     case bmes = "BMES"
 
     /// A label split into its prefix and type (`"B-PER"` → `("B", "PER")`, `"O"` → `("O", "")`).
-    public struct Tag: Sendable, Equatable {
-        public let prefix: Character
-        public let type: String
+    struct Tag: Sendable, Equatable {
+        let prefix: Character
+        let type: String
     }
 
     /// The scheme a label set implies: any `M-` → BMES, any `E-`/`S-` → BIOES, else BIO.
-    public init(inferringFrom labels: [String]) {
+    init(inferringFrom labels: [String]) {
         let prefixes = Set(labels.compactMap { $0.count > 2 ? $0.first : nil })
         if prefixes.contains("M") { self = .bmes } else if prefixes.contains("E") || prefixes.contains("S") { self = .bioes } else { self = .bio }
     }
 
-    public var prefixes: Set<Character> {
+    var prefixes: Set<Character> {
         switch self {
         case .bio: return ["B", "I"]
         case .bioes: return ["B", "I", "E", "S"]
@@ -31,7 +31,7 @@ public enum TagScheme: String, Sendable, CaseIterable {
     }
 
     /// Parses a label, or nil when it is not `O` and not `<prefix>-<type>` with one of this scheme's prefixes.
-    public func parse(_ label: String) -> Tag? {
+    func parse(_ label: String) -> Tag? {
         if label == "O" { return Tag(prefix: "O", type: "") }
         let parts = label.split(separator: "-", maxSplits: 1)
         guard parts.count == 2, parts[0].count == 1, let prefix = parts[0].first, prefixes.contains(prefix),
@@ -40,7 +40,7 @@ public enum TagScheme: String, Sendable, CaseIterable {
     }
 
     /// Entity spans `(start, end, type)` over tag positions, `end` exclusive.
-    public func spans(_ tags: [Tag]) -> [(start: Int, end: Int, type: String)] {
+    func spans(_ tags: [Tag]) -> [(start: Int, end: Int, type: String)] {
         var spans: [(start: Int, end: Int, type: String)] = []
         let inside: Character = self == .bmes ? "M" : "I"
         var i = 0
@@ -70,7 +70,7 @@ public enum TagScheme: String, Sendable, CaseIterable {
     }
 
     /// Spans from label strings; labels this scheme cannot parse count as `O`.
-    public func spans(labels: [String]) -> [(start: Int, end: Int, type: String)] {
+    package func spans(labels: [String]) -> [(start: Int, end: Int, type: String)] {
         spans(labels.map { parse($0) ?? Tag(prefix: "O", type: "") })
     }
 }

@@ -7,10 +7,10 @@
 /// it has the most context on its nearer side — so an entity crossing a window border is read
 /// from a window that sees it whole.
 package struct Windowing: Sendable, Equatable {
-    package let capacity: Int
+    let capacity: Int
     package let stride: Int
 
-    package init(capacity: Int, stride: Int = 128) {
+    init(capacity: Int, stride: Int = 128) {
         precondition(capacity > 0, "window capacity must be positive")
         self.capacity = capacity
         // An overlap of the whole window would never advance; keep at least one new piece per window.
@@ -18,7 +18,7 @@ package struct Windowing: Sendable, Equatable {
     }
 
     /// Piece ranges of the windows covering `count` pieces (one empty window for no pieces).
-    package func windows(count: Int) -> [Range<Int>] {
+    func windows(count: Int) -> [Range<Int>] {
         guard count > capacity else { return [0..<count] }
         var result: [Range<Int>] = []
         var start = 0
@@ -38,7 +38,7 @@ package struct Windowing: Sendable, Equatable {
     /// pipeline's per-sentence windows are; then the windows holding a piece are a run of
     /// neighbours found by two forward-moving cursors, so the cost is O(pieces × windows per piece)
     /// — at most ⌈capacity / (capacity − stride)⌉ per piece, independent of the text's length.
-    package func owners(count: Int, windows: [Range<Int>]) -> [Int] {
+    func owners(count: Int, windows: [Range<Int>]) -> [Int] {
         var owners = [Int](repeating: 0, count: count)
         var first = 0  // the first window that may still hold the current piece
         var end = 0    // one past the last window starting at or before the current piece

@@ -13,15 +13,15 @@ package struct BLASKernels: Sendable, Equatable {
     /// OpenBLAS' name for the kernels in use ("Haswell", "SkylakeX", …).
     package let core: String
     /// OpenBLAS' build description (version, DYNAMIC_ARCH, threading).
-    package let build: String
+    let build: String
     /// `OPENBLAS_CORETYPE`, when set.
-    package let forcedCore: String?
+    let forcedCore: String?
     /// `OPENBLAS_L2_SIZE`, when set.
-    package let forcedL2Size: String?
+    let forcedL2Size: String?
     /// Whether the CPU offers AVX-512F (from /proc/cpuinfo; false where that cannot be read).
-    package let cpuHasAVX512: Bool
+    let cpuHasAVX512: Bool
 
-    package init(core: String, build: String, forcedCore: String?, forcedL2Size: String?, cpuHasAVX512: Bool) {
+    init(core: String, build: String, forcedCore: String?, forcedL2Size: String?, cpuHasAVX512: Bool) {
         self.core = core
         self.build = build
         self.forcedCore = forcedCore

@@ -7,18 +7,18 @@ import COpenBLAS
 /// OpenBLAS's own workers busy-wait between calls: that wastes the second core on attention's
 /// many small products, and when the cores are shared (two replicas on one node, a training job)
 /// latency collapsed — base model 1×128 took 2.4 s instead of 0.3 s next to a niced job.
-package struct ComputePool: Sendable {
-    package var threads: Int { team.threads }
+struct ComputePool: Sendable {
+    var threads: Int { team.threads }
     /// Workers asleep between regions (0 … threads − 1).
-    package var sleepingWorkers: Int { team.sleepingWorkers }
+    var sleepingWorkers: Int { team.sleepingWorkers }
     private let team: WorkerTeam
     /// The int8/bf16 layers' converted inputs and raw products (unused in fp32).
-    package let scratch = ProductScratch()
+    let scratch = ProductScratch()
     /// One single-thread pool per thread (none for one thread), each with its own scratch: what a
     /// thread runs its group of sequences on when a layer runs in `SequenceLanes`.
-    package let lanes: [ComputePool]
+    let lanes: [ComputePool]
 
-    package init(threads: Int) {
+    init(threads: Int) {
         team = WorkerTeam(threads: threads)
         lanes = team.threads > 1 ? (0..<team.threads).map { _ in ComputePool(threads: 1) } : []
         BLASThreads.set(1)
@@ -27,17 +27,17 @@ package struct ComputePool: Sendable {
     /// Runs `work` as parts `0..<parts`, claimed by the calling thread and the workers in turn.
     /// Allocation-free: the work is handed to the workers by address.
     @inline(__always)
-    package func run<Work: ParallelWork>(parts: Int, _ work: Work) {
+    func run<Work: ParallelWork>(parts: Int, _ work: Work) {
         team.run(parts: parts, work)
     }
 
     /// Parts for row-wise work over `count` rows: one per thread, fewer for tiny inputs.
-    package func rowParts(_ count: Int, minimumRows: Int = 4) -> Int {
+    func rowParts(_ count: Int, minimumRows: Int = 4) -> Int {
         min(threads, max(1, count / minimumRows))
     }
 
     /// Parts for a GEMM over `count` output columns: each block should be worth a call of its own.
-    package func columnParts(_ count: Int, minimumColumns: Int = 64) -> Int {
+    func columnParts(_ count: Int, minimumColumns: Int = 64) -> Int {
         min(threads, max(1, count / minimumColumns))
     }
 
@@ -47,7 +47,7 @@ package struct ComputePool: Sendable {
     /// once in all, the few input rows twice. Row blocks suit long ones: the input is packed once,
     /// and packing the weight twice is small next to the product. Measured with `ner bench`, 2
     /// threads: default model 8×128 46 → 43 ms, base 8×128 1.03 → 0.99 s; 1×512 and 4×64 even.
-    package func splitsRows(_ rows: Int) -> Bool {
+    func splitsRows(_ rows: Int) -> Bool {
         threads > 1 && rows >= ComputePool.rowSplitThreshold
     }
 
@@ -55,7 +55,7 @@ package struct ComputePool: Sendable {
 
     /// Part `index` of `parts` near-equal blocks of `0..<count`, block edges rounded to `multiple`
     /// (16 floats for column blocks, so they start on cache lines).
-    package static func block(_ index: Int, of parts: Int, in count: Int, multiple: Int) -> Range<Int> {
+    static func block(_ index: Int, of parts: Int, in count: Int, multiple: Int) -> Range<Int> {
         func edge(_ k: Int) -> Int {
             if k == parts { return count }
             return min(count, (count * k / parts + multiple / 2) / multiple * multiple)
@@ -67,6 +67,6 @@ package struct ComputePool: Sendable {
 /// The work of one parallel region: `run(part:of:)` does part `part` of `parts`. A struct of the
 /// region's inputs, handed to the workers by address and type, so starting a region allocates
 /// nothing.
-package protocol ParallelWork: Sendable {
+protocol ParallelWork: Sendable {
     func run(part: Int, of parts: Int)
 }

@@ -3,30 +3,30 @@
 ///
 /// A workspace serves one forward pass at a time; `NERPipeline` keeps one per concurrent caller
 /// (`WorkspacePool`). That discipline, not the type system, is what makes it `Sendable`.
-public final class ForwardWorkspace: @unchecked Sendable {
-    package let pool: ComputePool
+@_spi(Benchmarks) public final class ForwardWorkspace: @unchecked Sendable {
+    let pool: ComputePool
     private var memory: UnsafeMutablePointer<Float>?
     private var capacity = 0  // floats
 
     /// The activations of one batch, all `[tokens, width]` row-major.
-    package struct Buffers: @unchecked Sendable {
-        package var hidden: MatrixSlice
-        package var queryKeyValue: MatrixSlice
-        package var context: MatrixSlice
-        package var attended: MatrixSlice
-        package var intermediate: MatrixSlice
-        package var logits: MatrixSlice
+    struct Buffers: @unchecked Sendable {
+        var hidden: MatrixSlice
+        var queryKeyValue: MatrixSlice
+        var context: MatrixSlice
+        var attended: MatrixSlice
+        var intermediate: MatrixSlice
+        var logits: MatrixSlice
         /// bf16 attention's copy of `queryKeyValue` (Q scaled by 1/√d), `[tokens, 3H]`.
-        package var queryKeyValueHalves: UnsafeMutablePointer<UInt16>
+        var queryKeyValueHalves: UnsafeMutablePointer<UInt16>
         /// `pool.threads` scratch blocks, one per thread: `longest²` attention scores, then (from
         /// `halvesOffset`) bf16 attention's `longest²` probabilities.
-        package var scores: UnsafeMutablePointer<Float>
-        package var scoresPerThread: Int
-        package var halvesOffset: Int
+        var scores: UnsafeMutablePointer<Float>
+        var scoresPerThread: Int
+        var halvesOffset: Int
 
         /// The same buffers restricted to `rows`, with scratch block `block` as the only one (a
         /// `SequenceLanes` lane's view: its thread writes only its own rows and block).
-        package func rows(_ rows: Range<Int>, block: Int) -> Buffers {
+        func rows(_ rows: Range<Int>, block: Int) -> Buffers {
             Buffers(hidden: hidden.rows(rows), queryKeyValue: queryKeyValue.rows(rows), context: context.rows(rows),
                     attended: attended.rows(rows), intermediate: intermediate.rows(rows), logits: logits.rows(rows),
                     queryKeyValueHalves: queryKeyValueHalves + rows.lowerBound * queryKeyValue.columns,

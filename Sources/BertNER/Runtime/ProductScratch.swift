@@ -11,7 +11,7 @@ import CDNNL
 ///
 /// Rows are allocated rounded up to `DenseProduct.rowMultiple`: a product's last call may run on
 /// a few rows past the batch, which land here and are ignored.
-package final class ProductScratch: @unchecked Sendable {
+final class ProductScratch: @unchecked Sendable {
     /// Converted rows and their quantization parameters (int8).
     struct ConvertedRows {
         var codes: UnsafeMutableRawPointer?

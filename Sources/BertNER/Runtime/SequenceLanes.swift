@@ -7,24 +7,24 @@
 /// of 24–52 tokens ran 5–15 % faster in lanes on two threads, while BERT-base 8×128, whose steps
 /// are long, was even. Lanes need groups of near-equal cost; a batch that cannot be cut evenly
 /// (one long sequence beside short ones) keeps the split steps.
-package struct SequenceLanes: Sendable {
+struct SequenceLanes: Sendable {
     /// One thread's group: its rows of the packed batch, and its sequences counted from the first row.
-    package struct Lane: Sendable, Equatable {
-        package let rows: Range<Int>
-        package let ranges: [Range<Int>]
+    struct Lane: Sendable, Equatable {
+        let rows: Range<Int>
+        let ranges: [Range<Int>]
     }
 
-    package let lanes: [Lane]
+    let lanes: [Lane]
 
     /// The largest group may cost this much more than an equal share: about what split steps lose
     /// to their barriers on the service's short batches. Measured (`ner bench`, default model int8,
     /// 2 threads): 8 sequences cut 1.03:1 ran 5–15 % faster in lanes; 4 sequences cut 1.12:1 ran
     /// 9 % slower, and 1.2:1 even.
-    package static let slack = 1.1
+    static let slack = 1.1
 
     /// `threads` groups of `ranges` (contiguous, in order), or nil when there are fewer sequences
     /// than threads or the costliest group would exceed `slack` times an equal share.
-    package init?(ranges: [Range<Int>], threads: Int, cost: (Int) -> Double) {
+    init?(ranges: [Range<Int>], threads: Int, cost: (Int) -> Double) {
         guard threads > 1, ranges.count >= threads else { return nil }
         let cut = Self.cut(ranges.map { cost($0.count) }, threads: threads)
         guard cut.total > 0, cut.largest <= Self.slack * cut.total / Double(threads) else { return nil }
@@ -43,7 +43,7 @@ package struct SequenceLanes: Sendable {
     /// 1.07:1 in the median; dealt out, every time, near 1:1 (8 sequences of 20–60 tokens whose
     /// contiguous cut is 1.12:1, int8 on 2 threads: 4.87–4.96 → 4.80–4.82 ms). The identity when
     /// that is no better.
-    package static func balancedOrder(lengths: [Int], threads: Int, cost: (Int) -> Double) -> [Int] {
+    static func balancedOrder(lengths: [Int], threads: Int, cost: (Int) -> Double) -> [Int] {
         let identity = Array(lengths.indices)
         guard threads > 1, lengths.count > threads else { return identity }
         let costs = lengths.map(cost)

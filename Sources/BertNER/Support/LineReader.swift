@@ -4,10 +4,10 @@ import Foundation
 /// --file`, standard input): `\n` or `\r\n` endings, a final newline does not make an empty last
 /// line, and invalid UTF-8 is an error naming the line rather than a replaced character.
 package enum LineReader {
-    package struct InvalidUTF8: Error, Equatable, CustomStringConvertible {
-        package let path: String
-        package let line: Int
-        package var description: String { "\(path):\(line): invalid UTF-8" }
+    struct InvalidUTF8: Error, Equatable, CustomStringConvertible {
+        let path: String
+        let line: Int
+        var description: String { "\(path):\(line): invalid UTF-8" }
     }
 
     /// Calls `body` with each line's 1-based number and text. `path` only names the input in errors.

@@ -8,28 +8,28 @@ import Foundation
 /// characters; turn whitespace into spaces; surround CJK ideographs with spaces; strip accents
 /// (NFD, then drop non-spacing marks); lower-case (full Unicode mapping, which may expand).
 /// Pre-tokenisation: split on whitespace, and make every punctuation character its own word.
-package struct BasicTokenizer: Sendable {
+struct BasicTokenizer: Sendable {
     /// The words of a text: their normalised characters one after another, for each character the
     /// input code-point index it came from, and each word's range in them. (Flat arrays: a word
     /// of its own per Chinese character cost two allocations a character; an MSRA sentence
     /// 13 → 7.8 µs, 170 → 42 allocations.)
-    package struct Words: Sendable, Equatable {
-        package var scalars: [Unicode.Scalar] = []
-        package var origins: [Int] = []
-        package var ranges: [Range<Int>] = []
+    struct Words: Sendable, Equatable {
+        var scalars: [Unicode.Scalar] = []
+        var origins: [Int] = []
+        var ranges: [Range<Int>] = []
 
         /// Word `index`'s characters.
-        package subscript(index: Int) -> ArraySlice<Unicode.Scalar> { scalars[ranges[index]] }
+        subscript(index: Int) -> ArraySlice<Unicode.Scalar> { scalars[ranges[index]] }
     }
 
-    package let options: TokenizerOptions
+    let options: TokenizerOptions
 
-    package init(options: TokenizerOptions) {
+    init(options: TokenizerOptions) {
         self.options = options
     }
 
     /// Words of `scalars`, whose index 0 is at input code point `offset`.
-    package func words(_ scalars: ArraySlice<Unicode.Scalar>, offset: Int = 0) -> Words {
+    func words(_ scalars: ArraySlice<Unicode.Scalar>, offset: Int = 0) -> Words {
         var words = Words()
         words.scalars.reserveCapacity(scalars.count)
         words.origins.reserveCapacity(scalars.count)

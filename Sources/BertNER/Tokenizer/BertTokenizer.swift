@@ -10,18 +10,18 @@ public struct BertTokenizer: Sendable {
         public let end: Int
     }
 
-    public let vocabulary: Vocabulary
-    public let options: TokenizerOptions
+    let vocabulary: Vocabulary
+    let options: TokenizerOptions
     public let clsID: Int32
     public let sepID: Int32
-    public let unknownID: Int32
+    let unknownID: Int32
     private let basic: BasicTokenizer
     private let wordPiece: WordPieceTokenizer
     /// Special tokens written literally in the input are matched before normalisation, as
     /// Hugging Face's added tokens are ("你好[SEP]" gives the [SEP] id).
     private let specialTokens: [(scalars: [Unicode.Scalar], id: Int32)]
 
-    public init(vocabulary: Vocabulary, options: TokenizerOptions = TokenizerOptions()) throws {
+    init(vocabulary: Vocabulary, options: TokenizerOptions = TokenizerOptions()) throws {
         func special(_ token: String) throws -> Int32 {
             guard let id = vocabulary.id(of: token) else { throw TokenizerError.missingSpecialToken(token: token, path: "vocabulary") }
             return id

@@ -1,15 +1,15 @@
 import Foundation
 
 /// The normalisation settings of a BERT tokenizer, as in `tokenizer_config.json`.
-public struct TokenizerOptions: Sendable, Equatable {
-    public var lowercase: Bool
-    public var tokenizeChineseCharacters: Bool
+struct TokenizerOptions: Sendable, Equatable {
+    var lowercase: Bool
+    var tokenizeChineseCharacters: Bool
     /// nil follows `lowercase`, as Hugging Face does.
-    public var stripAccents: Bool?
+    var stripAccents: Bool?
     /// Words longer than this many characters become one [UNK] (HF `max_input_chars_per_word`).
-    public var maxCharactersPerWord: Int
+    var maxCharactersPerWord: Int
 
-    public init(lowercase: Bool = true, tokenizeChineseCharacters: Bool = true, stripAccents: Bool? = nil,
+    init(lowercase: Bool = true, tokenizeChineseCharacters: Bool = true, stripAccents: Bool? = nil,
                 maxCharactersPerWord: Int = 100) {
         self.lowercase = lowercase
         self.tokenizeChineseCharacters = tokenizeChineseCharacters
@@ -17,10 +17,10 @@ public struct TokenizerOptions: Sendable, Equatable {
         self.maxCharactersPerWord = maxCharactersPerWord
     }
 
-    public var stripsAccents: Bool { stripAccents ?? lowercase }
+    var stripsAccents: Bool { stripAccents ?? lowercase }
 
     /// Reads `tokenizer_config.json`; absent keys keep the bert-base-chinese defaults.
-    public init(contentsOf path: String) throws {
+    init(contentsOf path: String) throws {
         self.init()
         guard let data = FileManager.default.contents(atPath: path) else { throw TokenizerError.fileNotFound(path: path) }
         struct Raw: Decodable {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A WordPiece vocabulary (`vocab.txt`): one token per line, the line number is the id.
-public struct Vocabulary: Sendable {
-    public let tokens: [String]
+struct Vocabulary: Sendable {
+    let tokens: [String]
     private let ids: [String: Int32]
     /// The ids of one-character tokens, and of `##` + one character, by code point: a Chinese text
     /// is almost only such pieces, and looking them up by scalar skips building and hashing a
@@ -12,7 +12,7 @@ public struct Vocabulary: Sendable {
     private let characterIDs: [UInt32: Int32]
     private let continuationIDs: [UInt32: Int32]
 
-    public init(tokens: [String]) {
+    init(tokens: [String]) {
         self.tokens = tokens
         var ids: [String: Int32] = [:]
         // A token listed twice keeps its last id, as Hugging Face's vocabulary loading does.
@@ -31,7 +31,7 @@ public struct Vocabulary: Sendable {
         continuationIDs = continuations
     }
 
-    public init(contentsOf path: String) throws {
+    init(contentsOf path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw TokenizerError.fileNotFound(path: path) }
         guard let text = String(validating: data, as: UTF8.self) else { throw TokenizerError.invalidUTF8(path: path) }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
@@ -45,12 +45,12 @@ public struct Vocabulary: Sendable {
         }
     }
 
-    public var count: Int { tokens.count }
+    var count: Int { tokens.count }
 
-    public func id(of token: String) -> Int32? { ids[token] }
+    func id(of token: String) -> Int32? { ids[token] }
 
     /// The id of the one-character token `character`, or of `##character` when `continuation`.
-    package func id(of character: Unicode.Scalar, continuation: Bool) -> Int32? {
+    func id(of character: Unicode.Scalar, continuation: Bool) -> Int32? {
         continuation ? continuationIDs[character.value] : characterIDs[character.value]
     }
 }

@@ -1,19 +1,19 @@
 /// Greedy longest-match-first WordPiece over one word, as Hugging Face's `WordPiece` model:
 /// continuation pieces carry the `##` prefix; a word longer than `maxCharactersPerWord`, or one
 /// that cannot be covered by vocabulary pieces, becomes a single [UNK] spanning the whole word.
-package struct WordPieceTokenizer: Sendable {
-    package let vocabulary: Vocabulary
-    package let unknownID: Int32
-    package let maxCharactersPerWord: Int
+struct WordPieceTokenizer: Sendable {
+    let vocabulary: Vocabulary
+    let unknownID: Int32
+    let maxCharactersPerWord: Int
 
-    package init(vocabulary: Vocabulary, unknownID: Int32, maxCharactersPerWord: Int) {
+    init(vocabulary: Vocabulary, unknownID: Int32, maxCharactersPerWord: Int) {
         self.vocabulary = vocabulary
         self.unknownID = unknownID
         self.maxCharactersPerWord = maxCharactersPerWord
     }
 
     /// Appends the pieces of `word` as (id, range of its characters, in `word`'s indices).
-    package func appendPieces(of word: ArraySlice<Unicode.Scalar>, to pieces: inout [(id: Int32, range: Range<Int>)]) {
+    func appendPieces(of word: ArraySlice<Unicode.Scalar>, to pieces: inout [(id: Int32, range: Range<Int>)]) {
         guard word.count <= maxCharactersPerWord else { return pieces.append((unknownID, word.indices)) }
         let first = pieces.count
         var start = word.startIndex

@@ -6,14 +6,14 @@ import Foundation
 ///     model.safetensors      bert.*, classifier.*, crf.* tensors (F32, F16 or BF16)
 ///     vocab.txt              WordPiece vocabulary, one token per line (line number = id)
 ///     tokenizer_config.json  optional: do_lower_case, tokenize_chinese_chars, strip_accents
-public struct ModelBundle: Sendable {
-    public let directory: String
-    public let config: BertConfig
+@_spi(Benchmarks) public struct ModelBundle: Sendable {
+    let directory: String
+    let config: BertConfig
 
-    public var configPath: String { (directory as NSString).appendingPathComponent("config.json") }
-    public var weightsPath: String { (directory as NSString).appendingPathComponent("model.safetensors") }
-    public var vocabularyPath: String { (directory as NSString).appendingPathComponent("vocab.txt") }
-    public var tokenizerConfigPath: String { (directory as NSString).appendingPathComponent("tokenizer_config.json") }
+    var configPath: String { (directory as NSString).appendingPathComponent("config.json") }
+    var weightsPath: String { (directory as NSString).appendingPathComponent("model.safetensors") }
+    var vocabularyPath: String { (directory as NSString).appendingPathComponent("vocab.txt") }
+    var tokenizerConfigPath: String { (directory as NSString).appendingPathComponent("tokenizer_config.json") }
 
     /// Opens the folder and reads its config; the weights load with `loadModel()`.
     public init(directory: String) throws {

@@ -6,23 +6,23 @@ import Foundation
 /// Every offset and size is checked against the file before anything is read, so a truncated or
 /// corrupt file gives a `ModelLoadingError`, never a crash. Tensors convert to `Float` on request
 /// (F32 copied, F16 and BF16 widened): the engine computes in fp32 whatever the storage.
-package struct SafeTensorsFile: Sendable {
-    package struct TensorInfo: Sendable, Equatable {
-        package let dtype: String
-        package let shape: [Int]
+struct SafeTensorsFile: Sendable {
+    struct TensorInfo: Sendable, Equatable {
+        let dtype: String
+        let shape: [Int]
         let byteRange: Range<Int>  // relative to the start of the data section
     }
 
-    package let path: String
-    package let tensors: [String: TensorInfo]
-    package let metadata: [String: String]
+    let path: String
+    let tensors: [String: TensorInfo]
+    let metadata: [String: String]
     private let data: Data
     private let dataStart: Int
 
     /// Largest header accepted; real headers are a few hundred KB at most.
     static let maximumHeaderBytes = 100_000_000
 
-    package init(path: String) throws {
+    init(path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw ModelLoadingError.fileNotFound(path: path) }
         let data: Data
         do {
@@ -33,7 +33,7 @@ package struct SafeTensorsFile: Sendable {
         try self.init(data: data, path: path)
     }
 
-    package init(data: Data, path: String = "<memory>") throws {
+    init(data: Data, path: String = "<memory>") throws {
         self.path = path
         self.data = data
         guard data.count >= 8 else {
@@ -99,7 +99,7 @@ package struct SafeTensorsFile: Sendable {
     }
 
     /// The tensor's elements as `Float`, checking its shape when `shape` is given.
-    package func floats(_ name: String, shape expected: [Int]? = nil) throws -> [Float] {
+    func floats(_ name: String, shape expected: [Int]? = nil) throws -> [Float] {
         guard let info = tensors[name] else { throw ModelLoadingError.missingTensor(name: name, path: path) }
         if let expected, expected != info.shape {
             throw ModelLoadingError.wrongShape(name: name, expected: expected, found: info.shape)
@@ -123,12 +123,12 @@ package struct SafeTensorsFile: Sendable {
     }
 
     /// A 2-D tensor as a `Matrix` of the expected `[rows, columns]`.
-    package func matrix(_ name: String, rows: Int, columns: Int) throws -> Matrix {
+    func matrix(_ name: String, rows: Int, columns: Int) throws -> Matrix {
         Matrix(rows: rows, columns: columns, storage: try floats(name, shape: [rows, columns]))
     }
 
     /// A 1-D tensor of the expected length.
-    package func vector(_ name: String, count: Int) throws -> [Float] {
+    func vector(_ name: String, count: Int) throws -> [Float] {
         try floats(name, shape: [count])
     }
 }

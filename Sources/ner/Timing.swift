@@ -1,13 +1,13 @@
 /// Median and 90th percentile of repeated wall-clock timings. `ner bench` and `SGEMMReference`
 /// time the same way, so their rates are comparable.
-package struct Timing: Sendable, Equatable {
-    package let median: Duration
-    package let p90: Duration
+struct Timing: Sendable, Equatable {
+    let median: Duration
+    let p90: Duration
 
     /// Runs `body` untimed `warmUps` times and for at least `warmUpTime` (paging in buffers, waking
     /// threads, and letting idle cores reach their clock: a 1 ms pass on two threads, timed 50 times
     /// after three warm-ups, had a p90 of 2.2–2.4× its median), then `repetitions` times timed.
-    package static func measure(repetitions: Int, warmUps: Int = 1, warmUpTime: Duration = .zero,
+    static func measure(repetitions: Int, warmUps: Int = 1, warmUpTime: Duration = .zero,
                                 _ body: () throws -> Void) rethrows -> Timing {
         let clock = ContinuousClock()
         let warmUpEnd = clock.now + warmUpTime

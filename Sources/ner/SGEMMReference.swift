@@ -1,14 +1,15 @@
+@_spi(Benchmarks) import BertNER
 import COpenBLAS
 import Foundation
 
 /// The rate plain OpenBLAS `cblas_sgemm`, threaded by OpenBLAS itself, reaches on a model's
 /// linear-layer shapes: the yardstick for the engine's whole-model GFLOP/s (`ner bench` prints both,
 /// and `make bench-compare` reports their ratio).
-package enum SGEMMReference {
+enum SGEMMReference {
     /// GFLOP/s of one encoder pass's linear products over `tokens` rows — QKV, attention output,
     /// intermediate and output dense per layer — each shape in the faster of the two weight layouts,
     /// on `threads` OpenBLAS threads; per shape the median of `repetitions` timings.
-    package static func gigaflops(config: BertConfig, tokens: Int, threads: Int, repetitions: Int = 15) -> Double {
+    static func gigaflops(config: BertConfig, tokens: Int, threads: Int, repetitions: Int = 15) -> Double {
         let previous = BLASThreads.count
         BLASThreads.set(threads)
         defer { BLASThreads.set(previous) }
