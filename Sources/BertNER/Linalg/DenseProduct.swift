@@ -54,15 +54,14 @@ struct DenseProduct: @unchecked Sendable {
         var columns: Int
     }
 
-    /// 8 rather than 16: the padding rows are multiplied like real ones, and a lone sentence of
-    /// 37 word pieces ran 48 rows (int8, 2 threads: 0.80 → 0.71 ms; 8-sentence batches even).
+    /// 8 rather than 16: the padding rows are multiplied like real ones, and the service's lone
+    /// sentences of 20–50 word pieces would waste up to a third of a product on them.
     static let rowMultiple = 8
 
     /// `rows` rounded up to `rowMultiple`: the rows a product of `rows` rows computes.
     static func paddedRows(_ rows: Int) -> Int { (rows + rowMultiple - 1) / rowMultiple * rowMultiple }
     /// 128 rather than 64: a 128-token sequence on one thread then reads each weight once per
-    /// product (BERT-base 1×128 int8, one thread: 46–50 → 40–45 ms; 8×128 even), while the
-    /// s32 chunk the epilogue finishes stays near L2.
+    /// product, while the s32 chunk the epilogue finishes stays near L2.
     static let maximumRows = 128
     /// Column bands must start on a panel of the blocked layout.
     static let columnMultiple = 64

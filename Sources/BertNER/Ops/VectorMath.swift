@@ -44,8 +44,8 @@ enum VectorMath {
 
     /// erf(x), absolute error ≈ 2e-7: the odd/even rational approximation on [−4, 4] that XLA and
     /// Eigen use for float `erf` (beyond ±4 erf is ±1 in float). It costs one division and no
-    /// `exp`, half the time of Abramowitz & Stegun 7.1.26 with its `exp` (GELU 2.3 → 1.2 ns per
-    /// element on the baseline x86-64 target, where Swift has no FMA).
+    /// `exp`: half the time of Abramowitz & Stegun 7.1.26, whose `exp` dominates GELU on the
+    /// baseline x86-64 target, where Swift has no FMA.
     @_transparent
     static func erf(_ value: Vector) -> Vector {
         let x = value.replacing(with: 4, where: value .> 4).replacing(with: -4, where: value .< -4)

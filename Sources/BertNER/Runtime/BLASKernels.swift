@@ -6,9 +6,8 @@ import Foundation
 /// OpenBLAS picks its kernels (Haswell = AVX2; SkylakeX, Cooperlake = AVX-512) from cpuid when the
 /// library loads — unless `OPENBLAS_CORETYPE` names a core, and `OPENBLAS_L2_SIZE` overrides the cache
 /// size its blocking assumes. Both are read before any Swift code runs, so the engine cannot undo
-/// them; it reports them (`ner info`, `ner bench`, the `ner serve` log). They matter: on a Zen 4
-/// machine whose environment set `OPENBLAS_CORETYPE=Haswell OPENBLAS_L2_SIZE=512`, the default model
-/// took 1.27 ms (1×32) and 32.6 ms (8×128) on 2 threads, and 0.84 and 19.4 ms with both unset.
+/// them; it reports them (`ner info`, `ner bench`, the `ner serve` log). They matter: pinned to
+/// Haswell on an AVX-512 CPU, fp32 runs at half width (Docs/BENCHMARKS.md, OpenBLAS kernel choice).
 package struct BLASKernels: Sendable, Equatable {
     /// OpenBLAS' name for the kernels in use ("Haswell", "SkylakeX", …).
     package let core: String

@@ -45,8 +45,7 @@ struct ComputePool: Sendable {
     /// columns across threads. OpenBLAS packs both operands on every call, and each thread packs
     /// all of the operand it does not split. Column blocks suit short inputs: the weight is packed
     /// once in all, the few input rows twice. Row blocks suit long ones: the input is packed once,
-    /// and packing the weight twice is small next to the product. Measured with `ner bench`, 2
-    /// threads: default model 8×128 46 → 43 ms, base 8×128 1.03 → 0.99 s; 1×512 and 4×64 even.
+    /// and packing the weight twice is small next to the product.
     func splitsRows(_ rows: Int) -> Bool {
         threads > 1 && rows >= ComputePool.rowSplitThreshold
     }

@@ -17,9 +17,8 @@ struct SequenceLanes: Sendable {
     let lanes: [Lane]
 
     /// The largest group may cost this much more than an equal share: about what split steps lose
-    /// to their barriers on the service's short batches. Measured (`ner bench`, default model int8,
-    /// 2 threads): 8 sequences cut 1.03:1 ran 5–15 % faster in lanes; 4 sequences cut 1.12:1 ran
-    /// 9 % slower, and 1.2:1 even.
+    /// to their barriers on the service's short batches; a more uneven cut loses more to the
+    /// waiting lane than the barriers cost.
     static let slack = 1.1
 
     /// `threads` groups of `ranges` (contiguous, in order), or nil when there are fewer sequences
@@ -39,10 +38,8 @@ struct SequenceLanes: Sendable {
     /// An order of sequences of `lengths` tokens whose contiguous groups cost nearly the same, for
     /// a caller that packs its own batch: the largest sequences are dealt out first, each to the
     /// group with the least so far, and the groups laid end to end (each in its original order).
-    /// Packed as they come, eight MSRA sentences cut within the slack two times in three, at
-    /// 1.07:1 in the median; dealt out, every time, near 1:1 (8 sequences of 20–60 tokens whose
-    /// contiguous cut is 1.12:1, int8 on 2 threads: 4.87–4.96 → 4.80–4.82 ms). The identity when
-    /// that is no better.
+    /// Packed as they come, eight MSRA sentences often cut outside the slack (and then run in
+    /// split steps); dealt out they cut near 1:1. The identity when that is no better.
     static func balancedOrder(lengths: [Int], threads: Int, cost: (Int) -> Double) -> [Int] {
         let identity = Array(lengths.indices)
         guard threads > 1, lengths.count > threads else { return identity }
