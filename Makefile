@@ -107,8 +107,8 @@ bench-compare: release venv
 	$(VENV)/bin/pip install -q -r Benchmarks/compare/requirements.txt
 	$(VENV)/bin/python Benchmarks/compare/compare.py
 
-## ner serve vs a FastAPI + ONNX Runtime server on the same model, over HTTP with wrk (~3 minutes;
-## a smoke run: make bench-http BENCH_HTTP_ARGS="--seconds 2").
+## ner serve vs FastAPI servers of the same model (ONNX Runtime int8, OpenVINO static int8), over
+## HTTP with wrk (~5 minutes; a smoke run: make bench-http BENCH_HTTP_ARGS="--seconds 2").
 BENCH_HTTP_ARGS ?=
 bench-http: release venv
 	$(VENV)/bin/pip install -q -r Benchmarks/compare/requirements.txt
