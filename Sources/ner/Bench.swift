@@ -1,5 +1,6 @@
 import ArgumentParser
 import BertNER
+import NERServing
 import Foundation
 
 /// `ner bench`: forward-pass latency of a bundle on random token ids (median and p90).
