@@ -58,8 +58,8 @@ struct StreamInfo: Encodable {
         self.model = model?.info
         configuration = ConfigurationReport(engine: worker.engine, adapter: worker.options.redacted, pipeline: model?.pipeline)
         dictionary = worker.core.dictionaries.status
-        delivery = worker.options.exactlyOnce ? "exactly-once" : "at-least-once"
-        transactionalId = worker.options.exactlyOnce ? TransactionalID.resolve(worker.options) : nil
+        delivery = worker.delivery.name
+        transactionalId = worker.delivery.transactionalID
         let progress = worker.progress
         inFlight = progress.inFlight
         assignedPartitions = progress.assigned.map(\.description)

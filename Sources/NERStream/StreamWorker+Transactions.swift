@@ -36,7 +36,7 @@ extension StreamWorker {
     /// Exactly-once only (nil otherwise): whether a transaction is open (or an abort's rewind is
     /// pending), and the messages produced into it, for tests and diagnostics.
     public var transaction: (open: Bool, messages: Int)? {
-        guard options.exactlyOnce else { return nil }
+        guard delivery.transactionalID != nil else { return nil }
         return shared.update { ($0.transaction.open || $0.transaction.rewindRequested, $0.transaction.produced) }
     }
 

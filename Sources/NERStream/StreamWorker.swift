@@ -14,10 +14,14 @@ import ServiceLifecycle
 /// was not committed).
 /// On a revoke the worker finishes and commits the partitions' messages before letting them go;
 /// on SIGTERM it stops polling, finishes what is in flight, commits and leaves the group.
-/// With `exactlyOnce` the commits are transactions instead (see StreamWorker+Transactions.swift).
+/// The delivery guarantee is a `DeliveryMode`: with `ExactlyOnceDelivery` the commits are transactions
+/// instead (see StreamWorker+Transactions.swift).
 public final class StreamWorker: Service, Sendable {
     public let engine: EngineOptions
     public let options: StreamOptions
+    /// At-least-once or exactly-once, from `options.exactlyOnce`: everything the two guarantees do
+    /// differently.
+    let delivery: any DeliveryMode
     /// Loading, readiness, the request queue, the dictionary, and the batch, inference and process
     /// metrics (the same series as `ner serve`'s), beside which `streamMetrics` adds `ner_stream_*`.
     package let core: ServingCore
@@ -71,6 +75,7 @@ public final class StreamWorker: Service, Sendable {
                 loader: (@Sendable () throws -> NERPipeline)? = nil) {
         self.engine = engine
         self.options = options
+        delivery = options.exactlyOnce ? ExactlyOnceDelivery(transactionalID: TransactionalID.resolve(options)) : AtLeastOnceDelivery()
         self.logger = logger
         self.environment = environment
         // The in-flight bound is the real queue bound: the queue never refuses a consumed message.
@@ -98,7 +103,7 @@ public final class StreamWorker: Service, Sendable {
         }
         let pipeline = loaded.pipeline
         let producer = try KafkaProducer(properties: properties.producer, scrubbing: properties.user, log: kafkaLog(scrubbing: properties.user)) { [self] in delivered($0) }
-        if options.exactlyOnce { try await initTransactions(producer) }
+        try await delivery.start(self, producer: producer)
         let consumer = try KafkaConsumer(properties: properties.consumer, scrubbing: properties.user, callbacks: .init(
             assigned: { [self] in assigned($0) }, revoked: { [self] in revoked($0) }, log: kafkaLog(scrubbing: properties.user)))
         try consumer.subscribe([options.inputTopic])
@@ -112,7 +117,7 @@ public final class StreamWorker: Service, Sendable {
             "brokers": "\(properties.user.scrub(options.brokers))", "input": "\(options.inputTopic)",
             "output": "\(options.outputTopic)", "group": "\(options.group)",
             "dead_letters": "\(options.deadLetterTopic ?? "-")", "precision": "\(pipeline.precisionSelection?.summary ?? pipeline.model.precision.rawValue)",
-            "delivery": "\(options.exactlyOnce ? "exactly-once, transactional.id \(properties.producer["transactional.id"] ?? "")" : "at-least-once")",
+            "delivery": "\(delivery.name)\(delivery.transactionalID.map { ", transactional.id \($0)" } ?? "")",
             "threads": "\(pipeline.threads)", "max_batch_tokens": "\(pipeline.maxTokensPerForward)",
             "kafka_properties": "\(properties.user.redacted.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })",
         ])
@@ -177,7 +182,7 @@ public final class StreamWorker: Service, Sendable {
                 continue
             }
             if ContinuousClock.now - lastCommit >= commitInterval {
-                if options.exactlyOnce { requestTransactionCommit() } else { commit(consumer) }
+                delivery.commitInterval(self, consumer: consumer)
                 lastCommit = .now
             }
             if full {
@@ -199,7 +204,7 @@ public final class StreamWorker: Service, Sendable {
         if !shared.wait(until: { $0.tracker.inFlight == 0 || $0.failure != nil }, timeout: drainTimeout) {
             logger.warning("drain timed out; uncommitted messages will be consumed again", metadata: ["in_flight": "\(shared.update { $0.tracker.inFlight })"])
         }
-        if options.exactlyOnce { awaitTransactionCommit(timeout: drainTimeout) } else { commit(consumer) }
+        delivery.finish(self, consumer: consumer, timeout: drainTimeout)
         consumer.close()
         continuation.finish()
     }
@@ -223,7 +228,7 @@ public final class StreamWorker: Service, Sendable {
 
     /// Commits every partition's acknowledged prefix (of `only`, if given), synchronously: one
     /// round trip per commit interval, measured as `ner_stream_commit_seconds`.
-    private func commit(_ consumer: KafkaConsumer, only: Set<TopicPartition>? = nil) {
+    func commit(_ consumer: KafkaConsumer, only: Set<TopicPartition>? = nil) {
         let offsets = shared.update { $0.tracker.takeCommits(only: only) }
         guard !offsets.isEmpty else { return }
         let started = ContinuousClock.now
@@ -253,15 +258,7 @@ public final class StreamWorker: Service, Sendable {
         let started = ContinuousClock.now
         let revoked = Set(partitions)
         let drainTimeout = Duration.seconds(options.drainTimeoutSeconds)
-        let finished: Bool
-        if options.exactlyOnce {
-            finished = awaitTransactionCommit(timeout: drainTimeout)
-            // Not committed in time: nothing of these partitions may be committed later by us.
-            if !finished { requestAbort() }
-        } else {
-            finished = shared.wait(until: { $0.tracker.inFlight(in: revoked) == 0 || $0.failure != nil }, timeout: drainTimeout)
-            if let consumer = shared.update({ $0.consumer }) { commit(consumer, only: revoked) }
-        }
+        let finished = delivery.release(revoked, worker: self, timeout: drainTimeout)
         let count = shared.update { shared -> Int in
             shared.tracker.remove(revoked)
             shared.assigned.subtract(revoked)
@@ -276,7 +273,7 @@ public final class StreamWorker: Service, Sendable {
     // MARK: - Result task
 
     private func deliver(_ item: Pending, model: String, producer: KafkaProducer) async {
-        if options.exactlyOnce, await !prepareTransactionalDelivery(item, producer: producer) { return }
+        if await !delivery.prepare(item, worker: self, producer: producer) { return }
         let message = item.message
         var reason: DeadLetterReason?
         var value: [UInt8] = []
@@ -307,37 +304,14 @@ public final class StreamWorker: Service, Sendable {
             value = StreamRecords.deadLetter(reason, source: message.partition, offset: message.offset, value: message.value)
             headers.append((name: "ner-error", value: Array(reason.code.rawValue.utf8)))
         }
-        if options.exactlyOnce {
-            await produceInTransaction(message, topic: topic, value: value, headers: headers, reason: reason?.code, producer: producer)
-            return
-        }
-        let token = shared.update { shared -> UInt64 in
-            defer { shared.nextToken += 1 }
-            shared.deliveries[shared.nextToken] = PendingDelivery(partition: message.partition, offset: message.offset, reason: reason?.code)
-            return shared.nextToken
-        }
-        do {
-            try producer.produce(topic: topic, key: message.key, value: value, headers: headers, token: token)
-        } catch {
-            streamMetrics.recordProduceError()
-            fail(error)
-        }
+        await delivery.produce(OutputRecord(message: message, topic: topic, value: value, headers: headers, reason: reason?.code),
+                               worker: self, producer: producer)
     }
 
     // MARK: - Delivery reports (the producer's poll thread)
 
-    private func delivered(_ delivery: KafkaProducer.Delivery) {
-        if options.exactlyOnce { return transactionalDelivered(delivery) }
-        guard let pending = shared.update({ $0.deliveries.removeValue(forKey: delivery.token) }) else { return }
-        if let error = delivery.error {
-            // librdkafka retried until message.timeout.ms: stop before committing past it.
-            streamMetrics.recordProduceError()
-            logger.error("delivery failed", metadata: ["topic": "\(delivery.topic)", "error": "\(error)",
-                                                       "input": "\(pending.partition)", "offset": "\(pending.offset)"])
-            fail(.deliveryFailed(topic: delivery.topic, error: error))
-            return
-        }
-        complete(pending.partition, offset: pending.offset, reason: pending.reason)
+    private func delivered(_ report: KafkaProducer.Delivery) {
+        delivery.delivered(report, worker: self)
     }
 
     func complete(_ partition: TopicPartition, offset: Int64, reason: DeadLetterReason.Code?) {
