@@ -48,11 +48,13 @@ let package = Package(
         ),
         // The serving core both adapters stand on: loading and warm-up, the request queue, the batch
         // policy and the inference loop, readiness, the server-wide dictionary, entity JSON and the
-        // shared metrics. No HTTP and no Kafka, so that each adapter pulls in only its own transport.
+        // shared metrics, and the engine's option group (hence ArgumentParser). No HTTP and no Kafka,
+        // so that each adapter pulls in only its own transport.
         .target(
             name: "NERServing",
             dependencies: [
                 "BertNER",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -66,6 +68,7 @@ let package = Package(
             name: "NERServer",
             dependencies: [
                 "BertNER", "NERServing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -81,6 +84,7 @@ let package = Package(
             name: "NERStream",
             dependencies: [
                 "BertNER", "NERServing", "CRdKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -100,6 +104,7 @@ let package = Package(
                 "BertNER",
                 // `ner bench` times plain `cblas_sgemm` as its yardstick (SGEMMReference).
                 "COpenBLAS",
+                "NERServing",
                 "NERServer",
                 "NERStream",
                 .product(name: "Logging", package: "swift-log"),
@@ -118,12 +123,16 @@ let package = Package(
         ),
         .testTarget(
             name: "NERStreamTests",
-            dependencies: ["NERStream", "NERServing", "BertNER", "CRdKafka", "ner", "kafka-mock-cluster"]
+            dependencies: [
+                "NERStream", "NERServing", "BertNER", "CRdKafka", "ner", "kafka-mock-cluster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "NERServerTests",
             dependencies: [
                 "NERServer", "NERServing", "BertNER", "ner",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

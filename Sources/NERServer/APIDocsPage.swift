@@ -1,6 +1,6 @@
 /// `GET /docs`: the API in one readable page (the machine-readable form is `/openapi.json`).
 enum APIDocsPage {
-    static func html(configuration c: some ServerArguments) -> String {
+    static func html(configuration c: HTTPOptions) -> String {
         #"""
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>BertNER API</title>

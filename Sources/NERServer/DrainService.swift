@@ -9,7 +9,7 @@ struct DrainService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         server.state.markDraining()
-        server.logger.info("draining", metadata: ["seconds": "\(server.configuration.drainSeconds)"])
-        try? await Task.sleep(for: .seconds(server.configuration.drainSeconds))
+        server.logger.info("draining", metadata: ["seconds": "\(server.http.drainSeconds)"])
+        try? await Task.sleep(for: .seconds(server.http.drainSeconds))
     }
 }

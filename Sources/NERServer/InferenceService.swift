@@ -17,13 +17,13 @@ struct InferenceService: Service {
         } catch {
             core.state.markFailed(starting: error)
             server.logger.critical("\(error is DictionaryError ? "dictionary" : "model") failed to load",
-                                   metadata: ["model": "\(server.configuration.modelDirectory)", "error": "\(error)"])
+                                   metadata: ["model": "\(server.engine.modelDirectory)", "error": "\(error)"])
             throw error
         }
         core.state.markReady(with: model)
         let pipeline = model.pipeline
         let kernels = BLASKernels.current()
-        server.logger.info("model ready", metadata: ["model": "\(server.configuration.modelDirectory)",
+        server.logger.info("model ready", metadata: ["model": "\(server.engine.modelDirectory)",
                                                       "load_seconds": "\(model.loadTime.seconds)",
                                                       "threads": "\(pipeline.threads)",
                                                       "max_batch_tokens": "\(pipeline.maxTokensPerForward)",

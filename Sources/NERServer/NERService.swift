@@ -4,33 +4,35 @@ import Logging
 import NERServing
 import ServiceLifecycle
 
-/// The HTTP service around one `NERPipeline`: its configuration and the serving core (readiness,
+/// The HTTP service around one `NERPipeline`: its options (the engine's and HTTP's) and the serving core (readiness,
 /// metrics, dictionary, request queue), and the Hummingbird application that serves them. Build
 /// one, then either `run()` it (the CLI) or test `application()` with HummingbirdTesting without
 /// opening a port.
 public final class NERService: Sendable {
     public static let version = ServingCore.version
 
-    public let configuration: any ServerArguments
+    public let engine: EngineOptions
+    public let http: HTTPOptions
     package let core: ServingCore
     public let logger: Logger
     let connections = ConnectionRegistry()
 
     /// `loader` runs once, in the background after the server starts; by default it loads the
-    /// bundle at `configuration.modelDirectory`. Whatever it returns gets the configuration's
-    /// threads and batch budget.
-    public convenience init(configuration: some ServerArguments, logger: Logger = Logger(label: "bertner.server"),
+    /// bundle at `engine.modelDirectory`. Whatever it returns gets the engine options' threads and
+    /// batch budget.
+    public convenience init(engine: EngineOptions, http: HTTPOptions, logger: Logger = Logger(label: "bertner.server"),
                             loader: (@Sendable () throws -> NERPipeline)? = nil) {
-        self.init(configuration: configuration, logger: logger, loader: loader, queueObserver: NoQueueObserver())
+        self.init(engine: engine, http: http, logger: logger, loader: loader, queueObserver: NoQueueObserver())
     }
 
     /// As above, with an observer of the request queue (tests gate the inference loop with one).
-    package init(configuration: some ServerArguments, logger: Logger = Logger(label: "bertner.server"),
+    package init(engine: EngineOptions, http: HTTPOptions, logger: Logger = Logger(label: "bertner.server"),
                  loader: (@Sendable () throws -> NERPipeline)? = nil, queueObserver: any QueueObserver) {
-        self.configuration = configuration
+        self.engine = engine
+        self.http = http
         self.logger = logger
-        core = ServingCore(arguments: configuration, maxQueue: configuration.maxQueue, logger: logger, loader: loader,
-                           observer: queueObserver)
+        core = ServingCore(engine: engine, maxWait: .milliseconds(http.maxWaitMilliseconds), maxQueue: http.maxQueue,
+                           logger: logger, loader: loader, observer: queueObserver)
     }
 
     /// Readiness, as the probes report it.
@@ -55,8 +57,8 @@ public final class NERService: Sendable {
             router: router,
             server: .http1(configuration: .init(
                 additionalChannelHandlers: [ConnectionWatch(registry: connections)],
-                idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "BertNER"),
+                idleTimeout: .milliseconds(Int64(http.idleTimeoutSeconds * 1000)))),
+            configuration: .init(address: .hostname(http.host, port: http.port), serverName: "BertNER"),
             services: [InferenceService(server: self)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
             logger: logger

@@ -3,7 +3,7 @@ import NERServing
 /// `GET /openapi.json`: the API contract, with the configured limits filled in so that generated
 /// clients and schemathesis see the real bounds — and, once the model is loaded, its entity types.
 enum OpenAPIDocument {
-    static func json(configuration c: some ServerArguments, entityTypes: [String]? = nil) -> String {
+    static func json(configuration c: HTTPOptions, entityTypes: [String]? = nil) -> String {
         func list(_ values: [String]) -> String {
             "[" + values.map { value in var out = ""; EntityJSON.writeString(value, into: &out); return out }.joined(separator: ", ") + "]"
         }

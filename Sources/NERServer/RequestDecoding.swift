@@ -7,9 +7,9 @@ import NERServing
 /// wrongly typed fields, and texts or batches over the configured limits. Public so that
 /// embedders (and the fuzz target in Fuzz/) can validate bodies exactly as the routes do.
 public struct RequestDecoding: Sendable {
-    public let configuration: any ServerArguments
+    public let configuration: HTTPOptions
 
-    public init(configuration: some ServerArguments) {
+    public init(configuration: HTTPOptions) {
         self.configuration = configuration
     }
 

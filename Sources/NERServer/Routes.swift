@@ -14,10 +14,10 @@ struct Routes: Sendable {
 
     func register(on router: Router<NERRequestContext>) {
         router.get("/") { _, _ in Self.html(WebPage.html) }
-        router.get("/docs") { _, _ in Self.html(APIDocsPage.html(configuration: service.configuration)) }
+        router.get("/docs") { _, _ in Self.html(APIDocsPage.html(configuration: service.http)) }
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(configuration: service.configuration,
+                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(configuration: service.http,
                                                                                entityTypes: service.state.model?.pipeline.entityTypes))))
         }
         router.get("/health") { _, _ in try probe(.health) }
@@ -31,14 +31,14 @@ struct Routes: Sendable {
             // Looked up first: a client that resets while its body is read is already gone here.
             let connection = service.connections.connection(for: context.channel)
             let body = try await collectBody(request)
-            let input = try RequestDecoding(configuration: service.configuration).recognizeRequest(from: body)
+            let input = try RequestDecoding(configuration: service.http).recognizeRequest(from: body)
             let entities = try await recognize([input.text], options: input.options, connection: connection)[0]
             return JSONBody.response(ResponseJSON.recognize(RecognizeResponse(text: input.text, entities: entities.map(EntityPayload.init))))
         }
         router.post("/ner/batch") { request, context in
             let connection = service.connections.connection(for: context.channel)
             let body = try await collectBody(request)
-            let input = try RequestDecoding(configuration: service.configuration).batchRequest(from: body)
+            let input = try RequestDecoding(configuration: service.http).batchRequest(from: body)
             let results = try await recognize(input.texts, options: input.options, connection: connection)
             return JSONBody.response(ResponseJSON.batch(BatchRecognizeResponse(results: zip(input.texts, results).map { text, entities in
                 RecognizeResponse(text: text, entities: entities.map(EntityPayload.init))
@@ -56,13 +56,14 @@ struct Routes: Sendable {
     private func info() -> ServerInfo {
         let (phase, model) = service.state.snapshot
         return ServerInfo(version: NERService.version, state: phase.name, model: model?.info,
-                          arguments: service.configuration, pipeline: model?.pipeline, dictionary: service.core.dictionaries.status)
+                          configuration: ConfigurationReport(engine: service.engine, adapter: service.http, pipeline: model?.pipeline),
+                          dictionary: service.core.dictionaries.status)
     }
 
     /// The body, refusing more than `maxBodyBytes` — from Content-Length before reading anything,
     /// and while reading for chunked bodies.
     private func collectBody(_ request: Request) async throws -> ByteBuffer {
-        let limit = service.configuration.maxBodyBytes
+        let limit = service.http.maxBodyBytes
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw APIError.bodyTooLarge(limit: limit)
         }
@@ -86,7 +87,7 @@ struct Routes: Sendable {
         let dictionary = try Self.dictionary(options.dictionary, over: service.core.dictionaries.current, for: pipeline)
         let types = try Self.types(options.types, of: pipeline)
         let queue = service.core.queue
-        let seconds = service.configuration.requestTimeoutSeconds
+        let seconds = service.http.requestTimeoutSeconds
         let timeout: Duration? = seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil
         do {
             let entities = try await ClientConnection.cancelling(when: connection) {

@@ -9,15 +9,15 @@ struct ModelLoader: Sendable {
     /// the first request.
     static let warmUpText = "新华社北京电，国务院总理在人民大会堂会见了外宾。"
 
-    private let arguments: any EngineArguments
+    private let engine: EngineOptions
     private let open: @Sendable () throws -> NERPipeline
 
-    /// `loader` nil: the bundle at `arguments.modelDirectory`.
-    init(arguments: some EngineArguments, loader: (@Sendable () throws -> NERPipeline)?) {
-        self.arguments = arguments
-        let directory = arguments.modelDirectory, stride = arguments.stride, precision = arguments.precision
-        let threads = arguments.threads
-        open = loader ?? { try NERPipeline(modelDirectory: directory, stride: stride, precision: precision, threads: threads) }
+    /// `loader` nil: the bundle at `engine.modelDirectory`.
+    init(engine: EngineOptions, loader: (@Sendable () throws -> NERPipeline)?) {
+        self.engine = engine
+        open = loader ?? {
+            try NERPipeline(modelDirectory: engine.modelDirectory, stride: engine.stride, precision: engine.precision, threads: engine.threads)
+        }
     }
 
     /// Mapping and converting the weights and parsing a dictionary are blocking work: done on a
@@ -39,8 +39,8 @@ struct ModelLoader: Sendable {
     /// pass uses, and the word-piece bound of a forward pass, which is also the queue's batch budget.
     private func configure(_ pipeline: NERPipeline) -> NERPipeline {
         var pipeline = pipeline
-        if arguments.threads > 0 { pipeline.threads = arguments.threads }
-        pipeline.maxTokensPerForward = max(1, arguments.maxBatchTokens)
+        if engine.threads > 0 { pipeline.threads = engine.threads }
+        pipeline.maxTokensPerForward = max(1, engine.maxBatchTokens)
         return pipeline
     }
 }

@@ -19,17 +19,18 @@ package final class ServingCore: Sendable {
     private let modelDirectory: String
     private let logger: Logger
 
-    /// `loader` runs once, from `load()`; nil loads the bundle at `arguments.modelDirectory`.
-    /// Whatever it returns gets the configured threads and batch budget. `observer` sees the queue
-    /// (tests; production leaves the default).
-    package init(arguments: some EngineArguments, maxQueue: Int, logger: Logger,
+    /// `loader` runs once, from `load()`; nil loads the bundle at `engine.modelDirectory`.
+    /// Whatever it returns gets the configured threads and batch budget. `maxWait` is the batch
+    /// policy's hold, the adapter's own (its default differs: latency for HTTP, throughput for
+    /// Kafka). `observer` sees the queue (tests; production leaves the default).
+    package init(engine: EngineOptions, maxWait: Duration, maxQueue: Int, logger: Logger,
                  loader: (@Sendable () throws -> NERPipeline)? = nil, observer: any QueueObserver = NoQueueObserver()) {
         self.logger = logger
-        modelDirectory = arguments.modelDirectory
-        self.loader = ModelLoader(arguments: arguments, loader: loader)
-        dictionaries = DictionaryStore(path: arguments.dictionaryPath)
+        modelDirectory = engine.modelDirectory
+        self.loader = ModelLoader(engine: engine, loader: loader)
+        dictionaries = DictionaryStore(path: engine.dictionaryPath)
         queue = RequestQueue(maxQueue: maxQueue, metrics: metrics, observer: observer)
-        loop = InferenceLoop(queue: queue, policy: BatchPolicy(maxWait: .milliseconds(arguments.maxWaitMilliseconds)),
+        loop = InferenceLoop(queue: queue, policy: BatchPolicy(maxWait: maxWait),
                              metrics: metrics, observer: observer)
     }
 

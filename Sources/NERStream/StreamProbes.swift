@@ -40,8 +40,9 @@ struct StreamInfo: Encodable {
     var version = ServingCore.version
     var state: String
     var model: ModelInfo?
-    /// Every setting as the worker applies it (`EngineSettingsReport`); secrets redacted.
-    var configuration: StreamConfiguration
+    /// Every setting as the worker applies it: the engine's read back from the loaded pipeline,
+    /// secret Kafka property values redacted.
+    var configuration: ConfigurationReport<StreamOptions>
     /// The worker's dictionary: file, entries, last load and reloads.
     var dictionary: DictionaryStore.Status
     /// "at-least-once" or "exactly-once".
@@ -55,11 +56,10 @@ struct StreamInfo: Encodable {
         let (phase, model) = worker.state.snapshot
         state = phase.name
         self.model = model?.info
-        configuration = StreamConfiguration(worker.configuration).redacted
-        configuration.report(model?.pipeline)
+        configuration = ConfigurationReport(engine: worker.engine, adapter: worker.options.redacted, pipeline: model?.pipeline)
         dictionary = worker.core.dictionaries.status
-        delivery = configuration.exactlyOnce ? "exactly-once" : "at-least-once"
-        transactionalId = configuration.exactlyOnce ? TransactionalID.resolve(configuration) : nil
+        delivery = worker.delivery.name
+        transactionalId = worker.delivery.transactionalID
         let progress = worker.progress
         inFlight = progress.inFlight
         assignedPartitions = progress.assigned.map(\.description)
@@ -72,7 +72,7 @@ extension StreamWorker {
     public func application(onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: StreamProbes.router(for: self),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "BertNER-stream"),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "BertNER-stream"),
             services: [self],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
             logger: logger

@@ -31,19 +31,19 @@ struct TransactionState: Sendable {
 }
 
 extension StreamWorker {
-    private var transactionBudget: Duration { .seconds(configuration.drainTimeoutSeconds) }
+    private var transactionBudget: Duration { .seconds(options.drainTimeoutSeconds) }
 
     /// Exactly-once only (nil otherwise): whether a transaction is open (or an abort's rewind is
     /// pending), and the messages produced into it, for tests and diagnostics.
     public var transaction: (open: Bool, messages: Int)? {
-        guard configuration.exactlyOnce else { return nil }
+        guard delivery.transactionalID != nil else { return nil }
         return shared.update { ($0.transaction.open || $0.transaction.rewindRequested, $0.transaction.produced) }
     }
 
     /// Registers the `transactional.id` (fencing an earlier instance with the same id, whose open
     /// transaction the broker then aborts) before anything is consumed.
     func initTransactions(_ producer: KafkaProducer) async throws(StreamError) {
-        let budget = Duration.seconds(max(60, configuration.drainTimeoutSeconds))
+        let budget = Duration.seconds(max(60, options.drainTimeoutSeconds))
         if let error = await transactional(budget: budget, { timeout throws(KafkaTransactionError) in try producer.initTransactions(timeout: timeout) }) {
             state.markFailed(error.description)
             logger.critical("ner stream cannot start", metadata: ["error": "\(error)"])

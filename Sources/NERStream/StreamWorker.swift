@@ -14,9 +14,14 @@ import ServiceLifecycle
 /// was not committed).
 /// On a revoke the worker finishes and commits the partitions' messages before letting them go;
 /// on SIGTERM it stops polling, finishes what is in flight, commits and leaves the group.
-/// With `exactlyOnce` the commits are transactions instead (see StreamWorker+Transactions.swift).
+/// The delivery guarantee is a `DeliveryMode`: with `ExactlyOnceDelivery` the commits are transactions
+/// instead (see StreamWorker+Transactions.swift).
 public final class StreamWorker: Service, Sendable {
-    public let configuration: any StreamArguments
+    public let engine: EngineOptions
+    public let options: StreamOptions
+    /// At-least-once or exactly-once, from `options.exactlyOnce`: everything the two guarantees do
+    /// differently.
+    let delivery: any DeliveryMode
     /// Loading, readiness, the request queue, the dictionary, and the batch, inference and process
     /// metrics (the same series as `ner serve`'s), beside which `streamMetrics` adds `ner_stream_*`.
     package let core: ServingCore
@@ -63,16 +68,19 @@ public final class StreamWorker: Service, Sendable {
         case commitTransaction(ticket: UInt64)
     }
 
-    /// `loader` defaults to the bundle at `configuration.modelDirectory`; `environment` resolves
+    /// `loader` defaults to the bundle at `engine.modelDirectory`; `environment` resolves
     /// `${env:NAME}` property values.
-    public init(configuration: some StreamArguments, logger: Logger = Logger(label: "bertner.stream"),
+    public init(engine: EngineOptions, options: StreamOptions, logger: Logger = Logger(label: "bertner.stream"),
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 loader: (@Sendable () throws -> NERPipeline)? = nil) {
-        self.configuration = configuration
+        self.engine = engine
+        self.options = options
+        delivery = options.exactlyOnce ? ExactlyOnceDelivery(transactionalID: TransactionalID.resolve(options)) : AtLeastOnceDelivery()
         self.logger = logger
         self.environment = environment
         // The in-flight bound is the real queue bound: the queue never refuses a consumed message.
-        core = ServingCore(arguments: configuration, maxQueue: configuration.maxInFlight + 1, logger: logger, loader: loader)
+        core = ServingCore(engine: engine, maxWait: .milliseconds(options.maxWaitMilliseconds), maxQueue: options.maxInFlight + 1,
+                           logger: logger, loader: loader)
         streamMetrics = StreamMetrics(registry: core.metrics.registry)
     }
 
@@ -86,7 +94,7 @@ public final class StreamWorker: Service, Sendable {
         let properties: KafkaClientProperties
         let loaded: ServiceState.LoadedModel
         do {
-            properties = try KafkaClientProperties(configuration, environment: environment)
+            properties = try KafkaClientProperties(options, environment: environment)
             loaded = try await core.load()
         } catch {
             state.markFailed(starting: error)
@@ -95,10 +103,10 @@ public final class StreamWorker: Service, Sendable {
         }
         let pipeline = loaded.pipeline
         let producer = try KafkaProducer(properties: properties.producer, scrubbing: properties.user, log: kafkaLog(scrubbing: properties.user)) { [self] in delivered($0) }
-        if configuration.exactlyOnce { try await initTransactions(producer) }
+        try await delivery.start(self, producer: producer)
         let consumer = try KafkaConsumer(properties: properties.consumer, scrubbing: properties.user, callbacks: .init(
             assigned: { [self] in assigned($0) }, revoked: { [self] in revoked($0) }, log: kafkaLog(scrubbing: properties.user)))
-        try consumer.subscribe([configuration.inputTopic])
+        try consumer.subscribe([options.inputTopic])
         let (steps, continuation) = AsyncStream.makeStream(of: Step.self)
         shared.update {
             $0.consumer = consumer
@@ -106,15 +114,15 @@ public final class StreamWorker: Service, Sendable {
         }
         state.markReady(with: loaded)
         logger.info("consuming", metadata: [
-            "brokers": "\(properties.user.scrub(configuration.brokers))", "input": "\(configuration.inputTopic)",
-            "output": "\(configuration.outputTopic)", "group": "\(configuration.group)",
-            "dead_letters": "\(configuration.deadLetterTopic ?? "-")", "precision": "\(pipeline.precisionSelection?.summary ?? pipeline.precision.rawValue)",
-            "delivery": "\(configuration.exactlyOnce ? "exactly-once, transactional.id \(properties.producer["transactional.id"] ?? "")" : "at-least-once")",
+            "brokers": "\(properties.user.scrub(options.brokers))", "input": "\(options.inputTopic)",
+            "output": "\(options.outputTopic)", "group": "\(options.group)",
+            "dead_letters": "\(options.deadLetterTopic ?? "-")", "precision": "\(pipeline.precisionSelection?.summary ?? pipeline.precision.rawValue)",
+            "delivery": "\(delivery.name)\(delivery.transactionalID.map { ", transactional.id \($0)" } ?? "")",
             "threads": "\(pipeline.threads)", "max_batch_tokens": "\(pipeline.maxTokensPerForward)",
             "kafka_properties": "\(properties.user.redacted.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })",
         ])
 
-        let model = URL(fileURLWithPath: configuration.modelDirectory).lastPathComponent
+        let model = URL(fileURLWithPath: engine.modelDirectory).lastPathComponent
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.core.run() }
@@ -130,7 +138,7 @@ public final class StreamWorker: Service, Sendable {
                 // The consumer thread has drained, committed and left the group.
                 // Blocking, so on a thread of its own rather than the Swift pool.
                 let flushed = await withCheckedContinuation { continuation in
-                    Thread { continuation.resume(returning: producer.flush(timeout: .seconds(self.configuration.drainTimeoutSeconds))) }.start()
+                    Thread { continuation.resume(returning: producer.flush(timeout: .seconds(self.options.drainTimeoutSeconds))) }.start()
                 }
                 if !flushed {
                     logger.warning("messages still undelivered at exit", metadata: ["count": "\(producer.outstanding)"])
@@ -161,8 +169,8 @@ public final class StreamWorker: Service, Sendable {
     // MARK: - Consumer thread
 
     private func consume(_ consumer: KafkaConsumer, pipeline: NERPipeline, into continuation: AsyncStream<Step>.Continuation) {
-        let maxInFlight = configuration.maxInFlight
-        let commitInterval = Duration.milliseconds(configuration.commitIntervalMilliseconds)
+        let maxInFlight = options.maxInFlight
+        let commitInterval = Duration.milliseconds(options.commitIntervalMilliseconds)
         var lastCommit = ContinuousClock.now
         while true {
             let (stop, full, rewind) = shared.update {
@@ -174,7 +182,7 @@ public final class StreamWorker: Service, Sendable {
                 continue
             }
             if ContinuousClock.now - lastCommit >= commitInterval {
-                if configuration.exactlyOnce { requestTransactionCommit() } else { commit(consumer) }
+                delivery.commitInterval(self, consumer: consumer)
                 lastCommit = .now
             }
             if full {
@@ -192,11 +200,11 @@ public final class StreamWorker: Service, Sendable {
                 accept(message, pipeline: pipeline, into: continuation)
             }
         }
-        let drainTimeout = Duration.seconds(configuration.drainTimeoutSeconds)
+        let drainTimeout = Duration.seconds(options.drainTimeoutSeconds)
         if !shared.wait(until: { $0.tracker.inFlight == 0 || $0.failure != nil }, timeout: drainTimeout) {
             logger.warning("drain timed out; uncommitted messages will be consumed again", metadata: ["in_flight": "\(shared.update { $0.tracker.inFlight })"])
         }
-        if configuration.exactlyOnce { awaitTransactionCommit(timeout: drainTimeout) } else { commit(consumer) }
+        delivery.finish(self, consumer: consumer, timeout: drainTimeout)
         consumer.close()
         continuation.finish()
     }
@@ -208,7 +216,7 @@ public final class StreamWorker: Service, Sendable {
         }
         streamMetrics.recordInFlight(inFlight)
         let fallbackID = "\(message.partition.topic)/\(message.partition.partition)/\(message.offset)"
-        switch MessageDecoding.decode(message.value, fallbackID: fallbackID, maxTextCharacters: configuration.maxTextCharacters) {
+        switch MessageDecoding.decode(message.value, fallbackID: fallbackID, maxTextCharacters: options.maxTextCharacters) {
         case .success(let input):
             let queue = core.queue, dictionary = core.dictionaries.current
             let task = Task { try await queue.recognize([input.text], with: pipeline, dictionary: dictionary) }
@@ -220,7 +228,7 @@ public final class StreamWorker: Service, Sendable {
 
     /// Commits every partition's acknowledged prefix (of `only`, if given), synchronously: one
     /// round trip per commit interval, measured as `ner_stream_commit_seconds`.
-    private func commit(_ consumer: KafkaConsumer, only: Set<TopicPartition>? = nil) {
+    func commit(_ consumer: KafkaConsumer, only: Set<TopicPartition>? = nil) {
         let offsets = shared.update { $0.tracker.takeCommits(only: only) }
         guard !offsets.isEmpty else { return }
         let started = ContinuousClock.now
@@ -249,16 +257,8 @@ public final class StreamWorker: Service, Sendable {
     private func revoked(_ partitions: [TopicPartition]) {
         let started = ContinuousClock.now
         let revoked = Set(partitions)
-        let drainTimeout = Duration.seconds(configuration.drainTimeoutSeconds)
-        let finished: Bool
-        if configuration.exactlyOnce {
-            finished = awaitTransactionCommit(timeout: drainTimeout)
-            // Not committed in time: nothing of these partitions may be committed later by us.
-            if !finished { requestAbort() }
-        } else {
-            finished = shared.wait(until: { $0.tracker.inFlight(in: revoked) == 0 || $0.failure != nil }, timeout: drainTimeout)
-            if let consumer = shared.update({ $0.consumer }) { commit(consumer, only: revoked) }
-        }
+        let drainTimeout = Duration.seconds(options.drainTimeoutSeconds)
+        let finished = delivery.release(revoked, worker: self, timeout: drainTimeout)
         let count = shared.update { shared -> Int in
             shared.tracker.remove(revoked)
             shared.assigned.subtract(revoked)
@@ -273,7 +273,7 @@ public final class StreamWorker: Service, Sendable {
     // MARK: - Result task
 
     private func deliver(_ item: Pending, model: String, producer: KafkaProducer) async {
-        if configuration.exactlyOnce, await !prepareTransactionalDelivery(item, producer: producer) { return }
+        if await !delivery.prepare(item, worker: self, producer: producer) { return }
         let message = item.message
         var reason: DeadLetterReason?
         var value: [UInt8] = []
@@ -281,7 +281,7 @@ public final class StreamWorker: Service, Sendable {
         case .recognize(let input, let task):
             do {
                 let entities = try await task.value.first ?? []
-                value = StreamRecords.result(id: input.id, text: configuration.includeText ? input.text : nil, entities: entities,
+                value = StreamRecords.result(id: input.id, text: options.includeText ? input.text : nil, entities: entities,
                                              model: model, version: ServingCore.version)
             } catch {
                 reason = DeadLetterReason(.recognitionFailed, String(describing: error))
@@ -289,12 +289,12 @@ public final class StreamWorker: Service, Sendable {
         case .deadLetter(let why):
             reason = why
         }
-        var topic = configuration.outputTopic
+        var topic = options.outputTopic
         var headers = message.headers
         if let reason {
             logger.notice("dead letter", metadata: ["partition": "\(message.partition)", "offset": "\(message.offset)",
                                                      "reason": "\(reason.code.rawValue)", "message": "\(reason.message)"])
-            guard let deadLetterTopic = configuration.deadLetterTopic else {
+            guard let deadLetterTopic = options.deadLetterTopic else {
                 // Exactly-once: its offset goes into the next transaction like any other.
                 // Nowhere to send it: logged and counted, and done.
                 complete(message.partition, offset: message.offset, reason: reason.code)
@@ -304,37 +304,14 @@ public final class StreamWorker: Service, Sendable {
             value = StreamRecords.deadLetter(reason, source: message.partition, offset: message.offset, value: message.value)
             headers.append((name: "ner-error", value: Array(reason.code.rawValue.utf8)))
         }
-        if configuration.exactlyOnce {
-            await produceInTransaction(message, topic: topic, value: value, headers: headers, reason: reason?.code, producer: producer)
-            return
-        }
-        let token = shared.update { shared -> UInt64 in
-            defer { shared.nextToken += 1 }
-            shared.deliveries[shared.nextToken] = PendingDelivery(partition: message.partition, offset: message.offset, reason: reason?.code)
-            return shared.nextToken
-        }
-        do {
-            try producer.produce(topic: topic, key: message.key, value: value, headers: headers, token: token)
-        } catch {
-            streamMetrics.recordProduceError()
-            fail(error)
-        }
+        await delivery.produce(OutputRecord(message: message, topic: topic, value: value, headers: headers, reason: reason?.code),
+                               worker: self, producer: producer)
     }
 
     // MARK: - Delivery reports (the producer's poll thread)
 
-    private func delivered(_ delivery: KafkaProducer.Delivery) {
-        if configuration.exactlyOnce { return transactionalDelivered(delivery) }
-        guard let pending = shared.update({ $0.deliveries.removeValue(forKey: delivery.token) }) else { return }
-        if let error = delivery.error {
-            // librdkafka retried until message.timeout.ms: stop before committing past it.
-            streamMetrics.recordProduceError()
-            logger.error("delivery failed", metadata: ["topic": "\(delivery.topic)", "error": "\(error)",
-                                                       "input": "\(pending.partition)", "offset": "\(pending.offset)"])
-            fail(.deliveryFailed(topic: delivery.topic, error: error))
-            return
-        }
-        complete(pending.partition, offset: pending.offset, reason: pending.reason)
+    private func delivered(_ report: KafkaProducer.Delivery) {
+        delivery.delivered(report, worker: self)
     }
 
     func complete(_ partition: TopicPartition, offset: Int64, reason: DeadLetterReason.Code?) {

@@ -10,9 +10,9 @@ import Foundation
 /// is safe. Two workers sharing an id fence each other (the fenced one stops with an error), so
 /// workers on one host need `--transactional-id`.
 enum TransactionalID {
-    static func resolve(_ arguments: some StreamArguments) -> String {
-        if let id = arguments.transactionalId?.trimmingCharacters(in: .whitespaces), !id.isEmpty { return id }
-        return "\(arguments.group)-\(hostname)"
+    static func resolve(_ options: StreamOptions) -> String {
+        if let id = options.transactionalId?.trimmingCharacters(in: .whitespaces), !id.isEmpty { return id }
+        return "\(options.group)-\(hostname)"
     }
 
     static var hostname: String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 @_spi(Benchmarks) import BertNER
+import NERServing
 import Foundation
 
 /// `ner bench`: forward-pass latency of a bundle on random token ids (median and p90).

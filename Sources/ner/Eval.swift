@@ -1,6 +1,7 @@
 import ArgumentParser
 import BertNER
 import Foundation
+import NERServing
 
 /// `ner eval`: entity-level P/R/F1 on a `char TAG` file, as seqeval's strict mode computes them.
 struct Eval: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BertNER
+import NERServing
 import Foundation
 
 /// `ner info`: what a model bundle contains, after loading and checking every tensor.

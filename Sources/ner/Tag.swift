@@ -1,5 +1,6 @@
 import ArgumentParser
 import BertNER
+import NERServing
 import Foundation
 
 /// `ner tag`: texts → JSON lines `{"text": …, "entities": [...]}`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BertNER
+import NERServing
 import Foundation
 
 /// `ner tokenize`: word pieces with ids and code-point offsets, one JSON line per input line.

@@ -36,7 +36,7 @@ struct DictionaryRouteTests {
     @Test("the server's dictionary decides the seed's sentence; a request's entries win over it; types filter")
     func serverAndRequestDictionaries() async throws {
         let path = try Self.file("阿里巴巴\tORG\n杭州\tLOC\n")
-        try await T.service { $0.dictionaryPath = path }.application().test(.router) { client in
+        try await T.service(engine: ["--dictionary", path]).application().test(.router) { client in
             try await T.waitUntilReady(client)
             #expect(try Self.entities(try await Self.post(client, ["text": Self.seed]))
                     == ["马云 PER [0,2) model", "杭州 LOC [3,5) dictionary", "阿里巴巴 ORG [5,9) dictionary"])
@@ -108,7 +108,7 @@ struct DictionaryRouteTests {
     @Test("reloading: a valid file is swapped in whole, an invalid one keeps the old dictionary, both counted and shown")
     func reload() async throws {
         let path = try Self.file("阿里巴巴\tORG\n")
-        let service = T.service { $0.dictionaryPath = path }
+        let service = T.service(engine: ["--dictionary", path])
         try await service.application().test(.router) { client in
             try await T.waitUntilReady(client)
             #expect(try Self.entities(try await Self.post(client, ["text": Self.seed])).contains("阿里巴巴 ORG [5,9) dictionary"))
@@ -136,7 +136,7 @@ struct DictionaryRouteTests {
     @Test("an invalid dictionary at start fails the load like a bad model: /health 503 with the file and line")
     func invalidAtStart() async throws {
         let path = try Self.file("# comment\n阿里巴巴 ORG\n")
-        try await T.service { $0.dictionaryPath = path }.application().test(.router) { client in
+        try await T.service(engine: ["--dictionary", path]).application().test(.router) { client in
             while true {
                 let response = try await client.execute(uri: "/health", method: .get)
                 if response.status == .serviceUnavailable {

@@ -219,7 +219,7 @@ struct RouterTests {
         // A hold far longer than the test: only the expected request can start the batch early.
         let hold = 60.0
         let gate = QueueGate()
-        let service = T.service(gate: gate) { $0.maxBatchTokens = budget; $0.maxWaitMilliseconds = Int(hold * 1000) }
+        let service = T.service(gate: gate, engine: ["--max-batch-tokens", "\(budget)"]) { $0.maxWaitMilliseconds = Int(hold * 1000) }
         try await service.application().test(.router) { client in
             try await T.waitUntilReady(client)
             func post(_ text: String) -> Task<HTTPResponse.Status, any Error> {
@@ -318,7 +318,7 @@ struct RouterTests {
         let budget = 2 * tokens + 1  // two texts fit, three do not
         #expect(text.unicodeScalars.count + 2 > budget, "by characters not even one text would fit")
         let gate = QueueGate()
-        let service = T.service(gate: gate) { $0.maxBatchTokens = budget }
+        let service = T.service(gate: gate, engine: ["--max-batch-tokens", "\(budget)"])
         try await service.application().test(.router) { client in
             try await T.waitUntilReady(client)
             gate.pause()
@@ -349,11 +349,7 @@ struct RouterTests {
     @Test("GET /info reports the effective configuration, threads and batch budget from the loaded pipeline")
     func infoReportsEffectiveConfiguration() async throws {
         for threads in [0, 1] {
-            let service = T.service {
-                $0.threads = threads
-                $0.maxBatchTokens = 1_000
-                $0.requestTimeoutSeconds = 7
-            }
+            let service = T.service(engine: ["--threads", "\(threads)", "--max-batch-tokens", "1000"]) { $0.requestTimeoutSeconds = 7 }
             try await service.application().test(.router) { client in
                 try await T.waitUntilReady(client)
                 let info = try T.object(try await client.execute(uri: "/info", method: .get))
@@ -371,12 +367,10 @@ struct RouterTests {
 
     @Test("with the default precision, auto, /info says what was chosen and each precision's time on the probe")
     func infoReportsPrecisionChoice() async throws {
-        var configuration = ServerConfiguration()
-        configuration.modelDirectory = TestSupport.repository.appendingPathComponent("Tests/Fixtures/tiny").path
-        configuration.port = 0
-        configuration.threads = 1
-        #expect(configuration.precision == .auto)
-        let service = NERService(configuration: configuration)
+        let engine: EngineOptions = T.options(["--model", TestSupport.repository.appendingPathComponent("Tests/Fixtures/tiny").path,
+                                               "--threads", "1"])
+        #expect(engine.precision == .auto)
+        let service = NERService(engine: engine, http: T.options(["--port", "0"]))
         try await service.application().test(.router) { client in
             try await T.waitUntilReady(client)
             let info = try T.object(try await client.execute(uri: "/info", method: .get))

@@ -1,4 +1,5 @@
 import BertNER
+import ArgumentParser
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -21,15 +22,24 @@ enum TestSupport {
     /// Loaded once per test process; loading is cheap but the tests are many.
     static let pipeline: Result<NERPipeline, any Error> = Result { try NERPipeline(modelDirectory: modelDirectory) }
 
-    /// `gate` (if any) sees the request queue and can hold its inference loop.
-    static func service(gate: QueueGate? = nil, _ adjust: (inout ServerConfiguration) -> Void = { _ in },
+    /// `gate` (if any) sees the request queue and can hold its inference loop; `engine` are engine
+    /// flags (`["--threads", "1"]`), `adjust` sets HTTP options.
+    static func service(gate: QueueGate? = nil, engine arguments: [String] = [], _ adjust: (inout HTTPOptions) -> Void = { _ in },
                         loader: (@Sendable () throws -> NERPipeline)? = nil) -> NERService {
-        var configuration = ServerConfiguration()
-        configuration.modelDirectory = modelDirectory
-        configuration.port = 0
-        adjust(&configuration)
-        return NERService(configuration: configuration, loader: loader ?? { try pipeline.get() },
+        let engine: EngineOptions = options(["--model", modelDirectory] + arguments)
+        var http: HTTPOptions = options(["--port", "0"])
+        adjust(&http)
+        return NERService(engine: engine, http: http, loader: loader ?? { try pipeline.get() },
                           queueObserver: gate ?? NoQueueObserver())
+    }
+
+    /// An option group as the command line `arguments` give it (defaults for the rest).
+    static func options<Options: ParsableArguments>(_ arguments: [String]) -> Options {
+        do {
+            return try Options.parse(arguments)
+        } catch {
+            fatalError("\(arguments): \(Options.message(for: error))")
+        }
     }
 
     /// Polls /ready until 200 (the model loads in the background after the server starts), or

@@ -13,14 +13,10 @@ import Testing
     static let pipeline: Result<NERPipeline, any Error> = Result { try NERPipeline(modelDirectory: modelDirectory) }
     static let seed = "马云在杭州阿里巴巴总部发表演讲"
 
-    struct Arguments: EngineArguments {
-        var modelDirectory = ServingCoreTests.modelDirectory
-        var precision = PrecisionChoice.fixed(.fp32)
-        var threads = 1
-        var stride = 128
-        var maxBatchTokens = 300
-        var maxWaitMilliseconds = 0
-        var dictionaryPath: String?
+    /// The engine options these tests load with: fp32, one thread, 300 word pieces a batch.
+    static func engine(dictionaryPath: String? = nil) throws -> EngineOptions {
+        try EngineOptions.parse(["--model", modelDirectory, "--precision", "fp32", "--threads", "1", "--max-batch-tokens", "300"]
+                                + (dictionaryPath.map { ["--dictionary", $0] } ?? []))
     }
 
     static func file(_ contents: String) throws -> String {
@@ -29,10 +25,10 @@ import Testing
         return path
     }
 
-    static func core(_ arguments: Arguments) -> ServingCore {
+    static func core(_ engine: EngineOptions) -> ServingCore {
         var logger = Logger(label: "bertner.core.test")
         logger.logLevel = .critical
-        return ServingCore(arguments: arguments, maxQueue: 8, logger: logger, loader: { try pipeline.get() })
+        return ServingCore(engine: engine, maxWait: .zero, maxQueue: 8, logger: logger, loader: { try pipeline.get() })
     }
 
     /// The entities of `text` through the core's queue with its dictionary, as `word TYPE source`.
@@ -44,7 +40,7 @@ import Testing
     @Test("load applies the configured threads and batch budget, reads the dictionary, and records the load")
     func load() async throws {
         let path = try Self.file("阿里巴巴\tORG\n")
-        let core = Self.core(Arguments(dictionaryPath: path))
+        let core = Self.core(try Self.engine(dictionaryPath: path))
         let model = try await core.load()
         #expect(model.pipeline.threads == 1 && model.pipeline.maxTokensPerForward == 300)
         #expect(model.info.directory == Self.modelDirectory && model.info.entityTypes == model.pipeline.entityTypes)
@@ -59,7 +55,7 @@ import Testing
     @Test("the queue decides with the store's dictionary; a reload swaps it whole, an invalid file keeps it")
     func dictionaryThroughTheQueue() async throws {
         let path = try Self.file("阿里巴巴\tORG\n")
-        let core = Self.core(Arguments(dictionaryPath: path))
+        let core = Self.core(try Self.engine(dictionaryPath: path))
         #expect(!core.reloadDictionary(), "before the model is ready the dictionary loads with it")
         let model = try await core.load()
         core.state.markReady(with: model)
@@ -89,7 +85,7 @@ import Testing
     @Test("a dictionary that cannot be read fails the start, and the failure names the dictionary")
     func invalidDictionary() async throws {
         let path = try Self.file("阿里巴巴 ORG\n")
-        let core = Self.core(Arguments(dictionaryPath: path))
+        let core = Self.core(try Self.engine(dictionaryPath: path))
         do {
             _ = try await core.load()
             Issue.record("the load succeeded")

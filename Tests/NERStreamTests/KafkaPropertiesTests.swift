@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func managedPropertiesCannotBeChanged() throws {
-        var configuration = StreamConfiguration()
+        var configuration: StreamOptions = StreamTestSupport.options([])
         configuration.kafkaProperties = ["enable.auto.commit=true"]
         #expect(throws: StreamError.self) { try KafkaClientProperties(configuration, environment: [:]) }
         configuration.kafkaProperties = ["group.id=other"]
@@ -63,7 +63,7 @@ import Testing
     /// `--exactly-once` sets the transactional id and read_committed, and refuses settings that
     /// would silently undo them.
     @Test func exactlyOnceProperties() throws {
-        var configuration = StreamConfiguration()
+        var configuration: StreamOptions = StreamTestSupport.options([])
         configuration.group = "g"
         configuration.transactionalId = "ignored-without-exactly-once"
         #expect(try KafkaClientProperties(configuration, environment: [:]).producer["transactional.id"] == nil)
@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test func redactedConfiguration() {
-        var configuration = StreamConfiguration()
+        var configuration: StreamOptions = StreamTestSupport.options([])
         configuration.kafkaProperties = ["sasl.password=plain-secret", "linger.ms=3"]
         #expect(configuration.redacted.kafkaProperties == ["sasl.password=***", "linger.ms=3"])
     }

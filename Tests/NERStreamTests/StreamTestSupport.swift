@@ -5,6 +5,8 @@ import Synchronization
 import CRdKafka
 import Testing
 @testable import NERStream
+import NERServing
+import ArgumentParser
 
 /// A mock Kafka cluster in the test process, a producer and a reader for its topics, and a
 /// worker configuration pointing at it.
@@ -31,24 +33,29 @@ enum StreamTestSupport {
         var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] }
     }
 
-    static func configuration(_ cluster: KafkaMockCluster, group: String, _ adjust: (inout StreamConfiguration) -> Void = { _ in }) -> StreamConfiguration {
-        var configuration = StreamConfiguration()
-        configuration.brokers = cluster.bootstrapServers
-        configuration.inputTopic = "in"
-        configuration.outputTopic = "out"
-        configuration.group = group
-        configuration.modelDirectory = modelDirectory
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
-        configuration.commitIntervalMilliseconds = 50
+    static func configuration(_ cluster: KafkaMockCluster, group: String, _ adjust: (inout StreamOptions) -> Void = { _ in }) -> StreamOptions {
+        var configuration: StreamOptions = options([
+            "--brokers", cluster.bootstrapServers, "--input-topic", "in", "--output-topic", "out", "--group", group,
+            "--host", "127.0.0.1", "--port", "0", "--commit-interval-ms", "50",
+        ])
         adjust(&configuration)
         return configuration
     }
 
-    static func worker(_ configuration: StreamConfiguration) -> StreamWorker {
+    static func worker(_ configuration: StreamOptions) -> StreamWorker {
         var logger = Logger(label: "bertner.stream.test")
         logger.logLevel = .warning
-        return StreamWorker(configuration: configuration, logger: logger, loader: { try pipeline.get() })
+        return StreamWorker(engine: options(["--model", modelDirectory]), options: configuration, logger: logger,
+                            loader: { try pipeline.get() })
+    }
+
+    /// An option group as the command line `arguments` give it (defaults for the rest).
+    static func options<Options: ParsableArguments>(_ arguments: [String]) -> Options {
+        do {
+            return try Options.parse(arguments)
+        } catch {
+            fatalError("\(arguments): \(Options.message(for: error))")
+        }
     }
 
     /// Produces `messages` in order and waits for every acknowledgement; returns each one's

@@ -24,7 +24,7 @@ import Testing
         }
     }
 
-    static func exactlyOnce(_ cluster: KafkaMockCluster, group: String, id: String, _ adjust: (inout StreamConfiguration) -> Void = { _ in }) -> StreamWorker {
+    static func exactlyOnce(_ cluster: KafkaMockCluster, group: String, id: String, _ adjust: (inout StreamOptions) -> Void = { _ in }) -> StreamWorker {
         Support.worker(Support.configuration(cluster, group: group) {
             $0.exactlyOnce = true
             $0.transactionalId = id

@@ -1,4 +1,5 @@
 @_spi(Fuzzing) import BertNER
+import ArgumentParser
 import Foundation
 import NERServer
 import NERStream
@@ -18,11 +19,12 @@ let tokenizer: BertTokenizer = {
 }()
 
 let decoding: RequestDecoding = {
-    var configuration = ServerConfiguration()
-    configuration.maxTextCharacters = 512
-    configuration.maxBatchItems = 8
-    configuration.maxDictionaryEntries = 16
-    return RequestDecoding(configuration: configuration)
+    do {
+        return RequestDecoding(configuration: try HTTPOptions.parse(
+            ["--max-text-characters", "512", "--max-batch-items", "8", "--max-dictionary-entries", "16"]))
+    } catch {
+        fatalError("the fuzzer's limits: \(HTTPOptions.message(for: error))")
+    }
 }()
 
 func checkTokenizer(_ bytes: UnsafeRawBufferPointer) {

@@ -1,8 +1,8 @@
 import Foundation
 
-enum ModelLocation {
+package enum ModelLocation {
     /// `NER_MODEL` when set, else the bundle shipped in the repository's `Weights/`.
-    static var defaultBundle: String {
+    package static var defaultBundle: String {
         ProcessInfo.processInfo.environment["NER_MODEL"] ?? "Weights/default"
     }
 }
