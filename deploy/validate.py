@@ -141,8 +141,13 @@ def check_stream(check):
     for probe, path in [("startupProbe", "/health"), ("livenessProbe", "/health"), ("readinessProbe", "/ready")]:
         get = container.get(probe, {}).get("httpGet", {})
         check(get.get("path") == path and get.get("port") in ("probes", port), f"stream {probe} must GET {path} on the probes port")
-    with open(os.path.join(ROOT, "Sources", "ner", "Stream.swift")) as f:
-        known = set(re.findall(r'"(NER_[A-Z_]+)"', f.read())) | {"NER_MODEL", "NER_PRECISION"}
+    # `ner stream` reads the variables its option groups declare: the engine's (model, precision,
+    # threads, …) and the stream's own.
+    known = set()
+    for group in (("NERServing", "EngineOptions.swift"), ("NERServing", "ModelLocation.swift"),
+                  ("NERServing", "PrecisionChoice+Argument.swift"), ("NERStream", "StreamOptions.swift")):
+        with open(os.path.join(ROOT, "Sources", *group)) as f:
+            known |= set(re.findall(r'"(NER_[A-Z_]+)"', f.read()))
     for name in env:
         check(not name.startswith("NER_") or name in known, f"the stream Deployment sets {name}, which `ner stream` does not read")
     for name, value in env.items():
